@@ -1,0 +1,61 @@
+/**
+ * Every configuration key of TerraHub, in one table: its type, default, environment variable and meaning.
+ * docs/configuration.md is generated from this table (`npm run docs:config`) and a test fails when it is stale.
+ *
+ * Keys are dotted (`s3.port`); the environment variable is `TERRAHUB_` + the key in upper snake case
+ * (`TERRAHUB_S3_PORT`); in a YAML/TOML file the dots are nesting (`s3: { port: 9000 }`).
+ * Each area owns one section below: add keys to your own section only.
+ */
+import { bool, bytes, duration, enumOf, port, str, type KeyDef } from './types.ts';
+
+export const CONFIG_KEYS = {
+  // --- server -------------------------------------------------------------------------------------
+  host: str('127.0.0.1', 'Address the main HTTP origin (hub, STAC, data API) listens on.', {
+    flag: '--host',
+  }),
+  port: port(8000, 'Port of the main HTTP origin.', { flag: '--port' }),
+  publicUrl: str(
+    '',
+    'URL users reach the origin at (for links, when behind a reverse proxy). Empty: http://host:port.',
+    { flag: '--public-url' },
+  ),
+  dataDir: str('./terrahub-data', 'Directory for the database, objects, homes and environments.', {
+    flag: '--data-dir',
+  }),
+  logLevel: enumOf(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const,
+    'info',
+    'Log level of the structured (JSON) log on stdout.',
+    { flag: '--log-level' },
+  ),
+  bodyLimit: bytes('10MB', 'Largest JSON/form request body accepted by the HTTP APIs (413 above).'),
+  minFreeDisk: bytes('64MB', 'Free space the data directory needs at start-up; less is refused.'),
+
+  // --- identity -----------------------------------------------------------------------------------
+  'admin.token': str('', 'API token the `admin` user gets at first start (seeded once).', {
+    secret: true,
+  }),
+  'admin.password': str('', 'Password the `admin` user gets at first start (seeded once).', {
+    secret: true,
+  }),
+  'auth.tokenMaxAge': duration('0', 'Longest lifetime a new API token may have; 0 means no limit.'),
+  'auth.signup': bool(false, 'Allow first-use sign-up: anyone may create a local account at the login page.'),
+
+  // --- storage ------------------------------------------------------------------------------------
+  's3.host': str('127.0.0.1', 'Address the S3-compatible endpoint listens on.', { flag: '--s3-host' }),
+  's3.port': port(9000, 'Port of the S3-compatible endpoint.', { flag: '--s3-port' }),
+  's3.publicUrl': str('', 'URL clients reach the S3 endpoint at. Empty: http://s3.host:s3.port.'),
+
+  // --- catalog ------------------------------------------------------------------------------------
+
+  // --- data API (tiler) ---------------------------------------------------------------------------
+
+  // --- hub ----------------------------------------------------------------------------------------
+
+  // --- environments -------------------------------------------------------------------------------
+} satisfies Record<string, KeyDef<unknown>>;
+
+export type ConfigKey = keyof typeof CONFIG_KEYS;
+type ValueOf<D> = D extends KeyDef<infer V> ? V : never;
+/** The effective configuration: a flat object keyed by dotted key. */
+export type Config = { readonly [K in ConfigKey]: ValueOf<(typeof CONFIG_KEYS)[K]> };

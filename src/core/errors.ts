@@ -1,0 +1,98 @@
+/**
+ * The error registry: every error TerraHub shows a client has a code here, with its HTTP status and a
+ * default message. Throw `new TerraHubError('TH_NOT_FOUND', 'user "x" not found')`; never return errors.
+ * One error handler per protocol maps them to its shape (JSON here, S3 XML in storage, HTML in the hub).
+ * docs/errors.md lists every code; a test fails when one is missing there.
+ * Each area owns one section: add codes to your own section only.
+ */
+export const ERROR_CODES = {
+  // --- general ------------------------------------------------------------------------------------
+  TH_BAD_REQUEST: { status: 400, message: 'The request is not valid.' },
+  TH_INVALID_JSON: { status: 400, message: 'The request body is not valid JSON.' },
+  TH_VALIDATION: { status: 400, message: 'The request does not match the expected schema.' },
+  TH_UNAUTHORIZED: { status: 401, message: 'Authentication is required: send a valid API token.' },
+  TH_FORBIDDEN: { status: 403, message: 'The credentials do not allow this.' },
+  TH_MISSING_SCOPE: { status: 403, message: 'The token lacks a scope this request needs.' },
+  TH_NOT_FOUND: { status: 404, message: 'Not found.' },
+  TH_METHOD_NOT_ALLOWED: { status: 405, message: 'Method not allowed.' },
+  TH_CONFLICT: { status: 409, message: 'The resource already exists or was changed.' },
+  TH_PRECONDITION_FAILED: { status: 412, message: 'A precondition of the request failed.' },
+  TH_PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large.' },
+  TH_UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'The request body has an unsupported content type.' },
+  TH_UNPROCESSABLE: { status: 422, message: 'The input could not be processed.' },
+  TH_RATE_LIMITED: { status: 429, message: 'Too many requests.' },
+  TH_INTERNAL: { status: 500, message: 'Internal server error.' },
+  TH_UNAVAILABLE: { status: 503, message: 'The service is not available right now.' },
+  TH_INSUFFICIENT_STORAGE: { status: 507, message: 'Not enough storage space.' },
+
+  // --- identity -----------------------------------------------------------------------------------
+  TH_INVALID_USERNAME: {
+    status: 400,
+    message:
+      'User names are 1 to 64 of: lowercase letters, digits, "-", "_", "." and start with a letter or digit.',
+  },
+  TH_USER_EXISTS: { status: 409, message: 'A user with that name exists.' },
+  TH_USER_NOT_FOUND: { status: 404, message: 'No such user.' },
+  TH_TOKEN_NOT_FOUND: { status: 404, message: 'No such token.' },
+  TH_INVALID_SCOPE: { status: 400, message: 'Unknown scope, or a scope the owner does not have.' },
+  TH_BAD_CREDENTIALS: { status: 401, message: 'Wrong user name or password.' },
+
+  // --- storage ------------------------------------------------------------------------------------
+
+  // --- catalog ------------------------------------------------------------------------------------
+
+  // --- raster / data API --------------------------------------------------------------------------
+
+  // --- hub ----------------------------------------------------------------------------------------
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export class TerraHubError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  /** Extra machine-readable fields (such as the failing JSON path) sent along with the message. */
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, message?: string, details?: Record<string, unknown>) {
+    super(message ?? ERROR_CODES[code].message);
+    this.name = 'TerraHubError';
+    this.code = code;
+    this.status = ERROR_CODES[code].status;
+    this.details = details;
+  }
+}
+
+export function isTerraHubError(e: unknown): e is TerraHubError {
+  return e instanceof TerraHubError;
+}
+
+/**
+ * Turns anything thrown (ours, Fastify's, a JSON parse error) into a TerraHubError, so that every protocol's
+ * handler renders from one shape. Unknown errors become TH_INTERNAL with no detail (the log has the stack).
+ */
+export function toTerraHubError(e: unknown): TerraHubError {
+  if (e instanceof TerraHubError) return e;
+  const err = e as { statusCode?: number; code?: string; message?: string; validation?: unknown };
+  if (err?.validation) return new TerraHubError('TH_VALIDATION', err.message);
+  switch (err?.code) {
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new TerraHubError('TH_INVALID_JSON', err.message);
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new TerraHubError('TH_PAYLOAD_TOO_LARGE');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new TerraHubError('TH_UNSUPPORTED_MEDIA_TYPE', err.message);
+  }
+  if (e instanceof SyntaxError && typeof err.statusCode === 'number' && err.statusCode === 400) {
+    return new TerraHubError('TH_INVALID_JSON', e.message);
+  }
+  const status = err?.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    const byStatus = (Object.keys(ERROR_CODES) as ErrorCode[]).find(
+      (c) => c.startsWith('TH_') && ERROR_CODES[c].status === status,
+    );
+    return new TerraHubError(byStatus ?? 'TH_BAD_REQUEST', err.message);
+  }
+  return new TerraHubError('TH_INTERNAL');
+}

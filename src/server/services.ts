@@ -1,0 +1,86 @@
+/**
+ * Builds TerraHub's domain services from the configuration: database, identity, drivers and each area's
+ * service, with no HTTP. The CLI uses this directly (`terrahub user add` works on the data directory), and the
+ * HTTP composition root (app.ts) builds on it.
+ *
+ * Order matters and is commented: later services may subscribe to earlier ones' events.
+ */
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Config } from '../core/config/keys.ts';
+import { openDatabase, type Db } from '../core/db.ts';
+import { Metrics } from '../core/http/metrics.ts';
+import { Identity } from '../core/identity/index.ts';
+import type { Logger } from '../core/log.ts';
+
+export interface Services {
+  config: Config;
+  log: Logger;
+  /** Absolute path of the data directory. */
+  dataDir: string;
+  db: Db;
+  metrics: Metrics;
+  identity: Identity;
+  /** URL of the main origin as users reach it (no trailing slash). */
+  publicUrl: string;
+  /** URL of the S3 endpoint as users reach it (no trailing slash). */
+  s3PublicUrl: string;
+  /** Things to close, last first, when TerraHub stops. */
+  closers: Array<() => Promise<void> | void>;
+}
+
+export function publicUrls(config: Config): { publicUrl: string; s3PublicUrl: string } {
+  const strip = (u: string) => u.replace(/\/+$/, '');
+  return {
+    publicUrl: strip(config.publicUrl || `http://${config.host}:${config.port}`),
+    s3PublicUrl: strip(config['s3.publicUrl'] || `http://${config['s3.host']}:${config['s3.port']}`),
+  };
+}
+
+export async function buildServices(config: Config, log: Logger): Promise<Services> {
+  const dataDir = resolve(config.dataDir);
+  mkdirSync(dataDir, { recursive: true });
+
+  // 1. State database; each area applies its own migrations when its service is made.
+  const db = openDatabase(join(dataDir, 'terrahub.db'));
+  const closers: Services['closers'] = [
+    () => {
+      db.close();
+    },
+  ];
+
+  // 2. Identity: users, tokens, S3 keys. Everything below authorizes against it.
+  const identity = new Identity(db, { tokenMaxAgeMs: config['auth.tokenMaxAge'] });
+
+  const services: Services = {
+    config,
+    log,
+    dataDir,
+    db,
+    metrics: new Metrics(),
+    identity,
+    ...publicUrls(config),
+    closers,
+  };
+
+  // 3. Storage (ObjectStore driver, buckets, quotas): subscribes to user creation for home buckets.
+
+  // 4. Catalog (CatalogStore driver).
+
+  // 5. Raster / data API caches.
+
+  // 6. Hub (launcher, spawner, culler) and environments.
+
+  return services;
+}
+
+/** Closes what buildServices opened, in reverse order. */
+export async function closeServices(s: Services): Promise<void> {
+  for (const close of [...s.closers].reverse()) {
+    try {
+      await close();
+    } catch (e) {
+      s.log.error({ err: e }, 'Shutdown:CloseFailed');
+    }
+  }
+}
