@@ -40,6 +40,8 @@ export function newFastify(s: Services): FastifyInstance {
     forceCloseConnections: 'idle',
     // Users' object keys and STAC ids may be long; the default would cut them.
     routerOptions: { maxParamLength: 2048 },
+    // Unknown fields are an error (schemas say additionalProperties: false), not silently dropped.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
   });
 }
 

@@ -45,6 +45,23 @@ export const CONFIG_KEYS = {
   's3.host': str('127.0.0.1', 'Address the S3-compatible endpoint listens on.', { flag: '--s3-host' }),
   's3.port': port(9000, 'Port of the S3-compatible endpoint.', { flag: '--s3-port' }),
   's3.publicUrl': str('', 'URL clients reach the S3 endpoint at. Empty: http://s3.host:s3.port.'),
+  'storage.driver': enumOf(
+    ['fs'] as const,
+    'fs',
+    'ObjectStore driver holding object bytes: `fs` keeps them under <dataDir>/objects (crash-safe writes).',
+  ),
+  'storage.quota': bytes(
+    '100GB',
+    "Default storage quota of each user: the bytes of all the buckets they own (0 means no limit). A write past it is refused with S3's QuotaExceeded.",
+  ),
+  'storage.multipartExpiry': duration(
+    '7d',
+    'Multipart uploads neither completed nor aborted for this long are removed, with their parts.',
+  ),
+  'storage.presignMaxAge': duration(
+    '1h',
+    'Lifetime of the URLs and tokens the signing service (/api/sas/v1) hands out (at most 7 days).',
+  ),
 
   // --- catalog ------------------------------------------------------------------------------------
 

@@ -2,7 +2,14 @@
 import type { FastifyInstance } from 'fastify';
 import { requireSelfOrAdmin } from '../../core/http/auth.ts';
 import { TerraHubError } from '../../core/errors.ts';
-import type { Identity } from '../../core/identity/index.ts';
+import {
+  ownerScopes,
+  type Identity,
+  type Principal,
+  type Scope,
+  type User,
+} from '../../core/identity/index.ts';
+import { isScope } from '../../core/identity/scopes.ts';
 
 const params = {
   type: 'object',
@@ -51,14 +58,7 @@ export async function tokensRoutes(app: FastifyInstance, opts: { identity: Ident
       requireSelfOrAdmin(req, req.params.name);
       const owner = users.get(req.params.name);
       const body = req.body ?? {};
-      // A token made with a token cannot exceed the maker's own rights: ask for at most the caller's scopes.
-      const callerScopes = [...req.principal.scopes];
-      const requested = body.scopes?.length ? body.scopes : req.principal.tokenId ? callerScopes : undefined;
-      for (const s of requested ?? []) {
-        if (s !== 'inherit' && !req.principal.scopes.has(s as never) && !req.principal.scopes.has('admin')) {
-          throw new TerraHubError('TH_MISSING_SCOPE', `your credentials do not have scope "${s}"`);
-        }
-      }
+      const requested = tokenScopesFor(req.principal, owner, req.body?.scopes);
       const { token, model } = tokens.create(owner, {
         scopes: requested,
         expiresIn: body.expires_in,
@@ -86,4 +86,30 @@ export async function tokensRoutes(app: FastifyInstance, opts: { identity: Ident
       return reply.status(204).send();
     },
   );
+}
+
+/**
+ * The scopes a new token gets: what was asked for (default: all of the owner's), never more than the owner
+ * holds (400) nor more than the credentials making it (403). A limited token asking for `inherit` gets the
+ * owner's scopes that it holds itself.
+ */
+function tokenScopesFor(caller: Principal, owner: User, asked: string[] | undefined): string[] {
+  const requested = asked?.length ? asked : ['inherit'];
+  const held = ownerScopes(owner);
+  for (const s of requested) {
+    if (s === 'inherit') continue;
+    if (!isScope(s)) throw new TerraHubError('TH_INVALID_SCOPE', `unknown scope "${s}"`);
+    if (!held.has(s))
+      throw new TerraHubError('TH_INVALID_SCOPE', `user "${owner.name}" does not have scope "${s}"`);
+  }
+  if (caller.scopes.has('admin')) return requested;
+  for (const s of requested) {
+    if (s !== 'inherit' && !caller.scopes.has(s as Scope)) {
+      throw new TerraHubError('TH_MISSING_SCOPE', `your credentials do not have scope "${s}"`);
+    }
+  }
+  if (requested.includes('inherit') && [...held].some((s) => !caller.scopes.has(s))) {
+    return [...held].filter((s) => caller.scopes.has(s));
+  }
+  return requested;
 }
