@@ -38,6 +38,51 @@ export const ERROR_CODES = {
   TH_BAD_CREDENTIALS: { status: 401, message: 'Wrong user name or password.' },
 
   // --- storage ------------------------------------------------------------------------------------
+  // S3 protocol errors: src/storage/s3/errors.xml.ts maps each to S3's own <Code> (named in the message).
+  TH_S3_NO_SUCH_BUCKET: { status: 404, message: 'The specified bucket does not exist.' },
+  TH_S3_NO_SUCH_KEY: { status: 404, message: 'The specified key does not exist.' },
+  TH_S3_NO_SUCH_UPLOAD: { status: 404, message: 'The specified multipart upload does not exist.' },
+  TH_S3_BUCKET_EXISTS: { status: 409, message: 'The requested bucket name is not available.' },
+  TH_S3_BUCKET_OWNED: { status: 409, message: 'You already own a bucket with this name.' },
+  TH_S3_BUCKET_NOT_EMPTY: { status: 409, message: 'The bucket you tried to delete is not empty.' },
+  TH_S3_INVALID_BUCKET_NAME: {
+    status: 400,
+    message:
+      'Bucket names are 3 to 63 lowercase letters, digits, "-" and ".", starting and ending with a letter or digit.',
+  },
+  TH_S3_KEY_TOO_LONG: { status: 400, message: 'Object keys are at most 1024 bytes of UTF-8.' },
+  TH_S3_INVALID_RANGE: { status: 416, message: 'The requested range is not satisfiable.' },
+  TH_S3_PRECONDITION_FAILED: { status: 412, message: 'At least one of the preconditions did not hold.' },
+  TH_S3_NOT_MODIFIED: { status: 304, message: 'Not modified.' },
+  TH_S3_ACCESS_DENIED: { status: 403, message: 'Access denied.' },
+  TH_S3_SIGNATURE_MISMATCH: {
+    status: 403,
+    message: 'The request signature we calculated does not match the signature you provided.',
+  },
+  TH_S3_INVALID_ACCESS_KEY: { status: 403, message: 'The access key ID you provided does not exist.' },
+  TH_S3_TIME_SKEWED: {
+    status: 403,
+    message: 'The difference between the request time and the server time is more than 15 minutes.',
+  },
+  TH_S3_EXPIRED: { status: 403, message: 'Request has expired.' },
+  TH_S3_AUTH_MALFORMED: {
+    status: 400,
+    message: 'The authorization header or query parameters are malformed.',
+  },
+  TH_S3_CONTENT_SHA256_MISMATCH: {
+    status: 400,
+    message: 'The x-amz-content-sha256 header does not match the body.',
+  },
+  TH_S3_BAD_DIGEST: { status: 400, message: 'A checksum of the body does not match the one sent.' },
+  TH_S3_INVALID_PART: { status: 400, message: 'A part is missing or its ETag does not match.' },
+  TH_S3_INVALID_PART_ORDER: { status: 400, message: 'Parts must be listed in ascending order.' },
+  TH_S3_ENTITY_TOO_SMALL: { status: 400, message: 'Every part but the last must be at least 5 MiB.' },
+  TH_S3_MALFORMED_XML: { status: 400, message: 'The XML body is not well-formed or not as expected.' },
+  TH_S3_INVALID_ARGUMENT: { status: 400, message: 'An argument of the request is not valid.' },
+  TH_S3_INCOMPLETE_BODY: { status: 400, message: 'The body ended before the announced length.' },
+  TH_S3_NOT_IMPLEMENTED: { status: 501, message: 'This S3 operation is not implemented.' },
+  TH_S3_METHOD_NOT_ALLOWED: { status: 405, message: 'The method is not allowed on this resource.' },
+  TH_S3_QUOTA_EXCEEDED: { status: 403, message: "The write would exceed the owner's storage quota." },
 
   // --- catalog ------------------------------------------------------------------------------------
 

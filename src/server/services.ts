@@ -12,6 +12,7 @@ import { openDatabase, type Db } from '../core/db.ts';
 import { Metrics } from '../core/http/metrics.ts';
 import { Identity } from '../core/identity/index.ts';
 import type { Logger } from '../core/log.ts';
+import { buildStorage, type StorageService } from '../storage/index.ts';
 
 export interface Services {
   config: Config;
@@ -21,6 +22,8 @@ export interface Services {
   db: Db;
   metrics: Metrics;
   identity: Identity;
+  /** Object storage: buckets, policies, quotas, objects (src/storage/index.ts documents it). */
+  storage: StorageService;
   /** URL of the main origin as users reach it (no trailing slash). */
   publicUrl: string;
   /** URL of the S3 endpoint as users reach it (no trailing slash). */
@@ -52,7 +55,8 @@ export async function buildServices(config: Config, log: Logger): Promise<Servic
   // 2. Identity: users, tokens, S3 keys. Everything below authorizes against it.
   const identity = new Identity(db, { tokenMaxAgeMs: config['auth.tokenMaxAge'] });
 
-  const services: Services = {
+  // Area services below are filled in by their numbered steps.
+  const services = {
     config,
     log,
     dataDir,
@@ -61,9 +65,18 @@ export async function buildServices(config: Config, log: Logger): Promise<Servic
     identity,
     ...publicUrls(config),
     closers,
-  };
+  } as Services;
 
   // 3. Storage (ObjectStore driver, buckets, quotas): subscribes to user creation for home buckets.
+  const storage = await buildStorage({
+    config,
+    dataDir,
+    db,
+    identity,
+    s3PublicUrl: () => services.s3PublicUrl,
+  });
+  closers.push(storage.close);
+  services.storage = storage.storage;
 
   // 4. Catalog (CatalogStore driver).
 

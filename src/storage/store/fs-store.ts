@@ -1,0 +1,291 @@
+/**
+ * The `fs` ObjectStore: object bytes in version files on local disk, everything else in an SQLite index.
+ *
+ *   <root>/index.db                      keys -> versions, metadata, multipart state (./fs-index.ts)
+ *   <root>/data/<bucket>/<ab>/<version>  one file per stored version, named at random
+ *   <root>/uploads/<uploadId>/<version>  multipart parts
+ *   <root>/tmp/                          bodies being received
+ *
+ * A PUT writes a new version file (temp, fsync, rename), then points the key at it in one index
+ * transaction, then removes the old file. Concurrent PUTs of one key each write their own file, so the key
+ * ends on one whole version. A reader that lost a race with that removal looks the key up again.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { open, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { TerraHubError } from '../../core/errors.ts';
+import { FsIndex, type VersionedInfo } from './fs-index.ts';
+import { newVersionId, publish, removeQuietly, writeTemp } from './fs-write.ts';
+import type {
+  ByteRange,
+  ListOptions,
+  ObjectInfo,
+  ObjectMeta,
+  ObjectStore,
+  PartInfo,
+  PutOptions,
+  UploadInfo,
+} from './object-store.ts';
+
+const MIN_PART = 5 * 1024 * 1024;
+const SAFE_NAME = /^[a-z0-9][a-z0-9.-]{1,62}$/;
+
+function strip(v: VersionedInfo): ObjectInfo {
+  const { version: _v, ...info } = v;
+  return info;
+}
+
+export class FsObjectStore implements ObjectStore {
+  readonly name = 'fs';
+  private readonly index: FsIndex;
+
+  constructor(private readonly root: string) {
+    for (const d of ['data', 'uploads', 'tmp']) mkdirSync(join(root, d), { recursive: true });
+    // Temp files are bodies that never finished (a killed process): nothing refers to them.
+    for (const f of readdirSync(join(root, 'tmp'))) rmSync(join(root, 'tmp', f), { force: true });
+    this.index = new FsIndex(join(root, 'index.db'));
+  }
+
+  private tmp(): string {
+    return join(this.root, 'tmp', newVersionId());
+  }
+  private versionPath(bucket: string, version: string): string {
+    if (!SAFE_NAME.test(bucket)) throw new TerraHubError('TH_S3_INVALID_BUCKET_NAME');
+    return join(this.root, 'data', bucket, version.slice(0, 2), version);
+  }
+  private partPath(uploadId: string, version: string): string {
+    return join(this.root, 'uploads', uploadId, version);
+  }
+  private requireBucket(bucket: string): void {
+    if (!this.index.hasBucket(bucket))
+      throw new TerraHubError('TH_S3_NO_SUCH_BUCKET', `no bucket "${bucket}"`);
+  }
+
+  async createBucket(bucket: string): Promise<void> {
+    if (!SAFE_NAME.test(bucket)) throw new TerraHubError('TH_S3_INVALID_BUCKET_NAME');
+    mkdirSync(join(this.root, 'data', bucket), { recursive: true });
+    this.index.addBucket(bucket);
+  }
+
+  async deleteBucket(bucket: string): Promise<void> {
+    this.requireBucket(bucket);
+    if (!this.index.removeBucket(bucket)) throw new TerraHubError('TH_S3_BUCKET_NOT_EMPTY');
+    await rm(join(this.root, 'data', bucket), { recursive: true, force: true });
+  }
+
+  async bucketExists(bucket: string): Promise<boolean> {
+    return this.index.hasBucket(bucket);
+  }
+
+  async put(bucket: string, key: string, body: Readable, meta: ObjectMeta, opts?: PutOptions) {
+    this.requireBucket(bucket);
+    const tmp = this.tmp();
+    const { size, md5 } = await writeTemp(body, tmp, opts);
+    const info: VersionedInfo = {
+      key,
+      version: newVersionId(),
+      size,
+      etag: `"${md5.toString('hex')}"`,
+      lastModified: new Date(),
+      meta,
+    };
+    return strip(await this.commit(bucket, tmp, info));
+  }
+
+  private async commit(bucket: string, tmp: string, info: VersionedInfo): Promise<VersionedInfo> {
+    const dest = this.versionPath(bucket, info.version);
+    await publish(tmp, dest);
+    let old: string | null;
+    try {
+      old = this.index.upsert(bucket, info);
+    } catch (e) {
+      await removeQuietly(dest);
+      throw e;
+    }
+    if (old) await removeQuietly(this.versionPath(bucket, old));
+    return info;
+  }
+
+  async head(bucket: string, key: string): Promise<ObjectInfo | null> {
+    this.requireBucket(bucket);
+    const v = this.index.find(bucket, key);
+    return v ? strip(v) : null;
+  }
+
+  /** Opens the current version's file, looking the key up again if a writer replaced it meanwhile. */
+  private async openCurrent(bucket: string, key: string) {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const v = this.index.find(bucket, key);
+      if (!v) return null;
+      try {
+        return { v, fh: await open(this.versionPath(bucket, v.version), 'r') };
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      }
+    }
+    throw new TerraHubError('TH_UNAVAILABLE', 'the object is being rewritten too often to read; retry');
+  }
+
+  async get(bucket: string, key: string, range?: ByteRange) {
+    this.requireBucket(bucket);
+    const found = await this.openCurrent(bucket, key);
+    if (!found) return null;
+    const body = found.fh.createReadStream(
+      range
+        ? { start: range.start, end: range.end, highWaterMark: 256 * 1024 }
+        : { highWaterMark: 256 * 1024 },
+    );
+    return { info: strip(found.v), body };
+  }
+
+  async readRange(bucket: string, key: string, offset: number, length: number): Promise<Buffer> {
+    const found = await this.openCurrent(bucket, key);
+    if (!found) throw new TerraHubError('TH_S3_NO_SUCH_KEY', `no key "${key}" in bucket "${bucket}"`);
+    try {
+      const n = Math.max(0, Math.min(length, found.v.size - offset));
+      const buf = Buffer.allocUnsafe(n);
+      let done = 0;
+      while (done < n) {
+        const { bytesRead } = await found.fh.read(buf, done, n - done, offset + done);
+        if (bytesRead === 0) break;
+        done += bytesRead;
+      }
+      return buf.subarray(0, done);
+    } finally {
+      await found.fh.close();
+    }
+  }
+
+  async delete(bucket: string, key: string): Promise<boolean> {
+    this.requireBucket(bucket);
+    const old = this.index.remove(bucket, key);
+    if (old) await removeQuietly(this.versionPath(bucket, old));
+    return old !== null;
+  }
+
+  async list(bucket: string, opts: ListOptions): Promise<ObjectInfo[]> {
+    this.requireBucket(bucket);
+    return this.index.list(bucket, opts.prefix ?? '', opts.after ?? '', opts.limit).map(strip);
+  }
+
+  async bucketSize(bucket: string): Promise<number> {
+    return this.index.bucketSize(bucket);
+  }
+
+  // --- multipart ----------------------------------------------------------------------------------
+
+  async createUpload(bucket: string, key: string, meta: ObjectMeta): Promise<string> {
+    this.requireBucket(bucket);
+    const uploadId = randomBytes(18).toString('base64url');
+    mkdirSync(join(this.root, 'uploads', uploadId), { recursive: true });
+    this.index.addUpload({ uploadId, bucket, key, meta, initiated: new Date() });
+    return uploadId;
+  }
+
+  async getUpload(uploadId: string): Promise<UploadInfo | null> {
+    return /^[\w-]{1,64}$/.test(uploadId) ? this.index.upload(uploadId) : null;
+  }
+
+  private async requireUpload(uploadId: string): Promise<UploadInfo> {
+    const u = await this.getUpload(uploadId);
+    if (!u) throw new TerraHubError('TH_S3_NO_SUCH_UPLOAD');
+    return u;
+  }
+
+  async putPart(uploadId: string, partNumber: number, body: Readable, opts?: PutOptions): Promise<PartInfo> {
+    await this.requireUpload(uploadId);
+    const tmp = this.tmp();
+    const { size, md5 } = await writeTemp(body, tmp, opts);
+    const version = newVersionId();
+    await publish(tmp, this.partPath(uploadId, version));
+    const part = { partNumber, size, etag: `"${md5.toString('hex')}"`, lastModified: new Date(), version };
+    if (!(await this.getUpload(uploadId))) {
+      // Aborted while the part was arriving.
+      await removeQuietly(this.partPath(uploadId, version));
+      throw new TerraHubError('TH_S3_NO_SUCH_UPLOAD');
+    }
+    const old = this.index.upsertPart(uploadId, part);
+    if (old) await removeQuietly(this.partPath(uploadId, old));
+    const { version: _v, ...info } = part;
+    return info;
+  }
+
+  async listParts(uploadId: string): Promise<PartInfo[]> {
+    await this.requireUpload(uploadId);
+    return this.index.parts(uploadId).map(({ version: _v, ...p }) => p);
+  }
+
+  async completeUpload(uploadId: string, wanted: Array<{ partNumber: number; etag: string }>) {
+    const upload = await this.requireUpload(uploadId);
+    const stored = new Map(this.index.parts(uploadId).map((p) => [p.partNumber, p]));
+    const chosen = wanted.map((w, i) => {
+      const p = stored.get(w.partNumber);
+      if (i > 0 && w.partNumber <= wanted[i - 1]!.partNumber)
+        throw new TerraHubError('TH_S3_INVALID_PART_ORDER');
+      if (!p || p.etag.replace(/"/g, '') !== w.etag.replace(/"/g, '')) {
+        throw new TerraHubError('TH_S3_INVALID_PART', `part ${w.partNumber} is missing or its ETag differs`);
+      }
+      if (i < wanted.length - 1 && p.size < MIN_PART) {
+        throw new TerraHubError(
+          'TH_S3_ENTITY_TOO_SMALL',
+          `part ${w.partNumber} is ${p.size} bytes, under 5 MiB`,
+        );
+      }
+      return p;
+    });
+    if (chosen.length === 0) throw new TerraHubError('TH_S3_MALFORMED_XML', 'no parts were listed');
+    const partsDir = join(this.root, 'uploads', uploadId);
+    const tmp = this.tmp();
+    const out = createWriteStream(tmp, { flags: 'wx', flush: true });
+    const md5s = createHash('md5');
+    try {
+      await pipeline(async function* (this: void) {
+        for (const p of chosen) {
+          md5s.update(Buffer.from(p.etag.replace(/"/g, ''), 'hex'));
+          yield* createReadStream(join(partsDir, p.version));
+        }
+      }, out);
+    } catch (e) {
+      await removeQuietly(tmp);
+      throw e;
+    }
+    const info: VersionedInfo = {
+      key: upload.key,
+      version: newVersionId(),
+      size: chosen.reduce((n, p) => n + p.size, 0),
+      etag: `"${md5s.digest('hex')}-${chosen.length}"`,
+      lastModified: new Date(),
+      meta: upload.meta,
+    };
+    const dest = this.versionPath(upload.bucket, info.version);
+    await publish(tmp, dest);
+    const old = this.index.finishUpload(uploadId, { bucket: upload.bucket, info });
+    if (old) await removeQuietly(this.versionPath(upload.bucket, old));
+    await rm(join(this.root, 'uploads', uploadId), { recursive: true, force: true });
+    return strip(info);
+  }
+
+  async abortUpload(uploadId: string): Promise<void> {
+    await this.requireUpload(uploadId);
+    this.index.finishUpload(uploadId);
+    await rm(join(this.root, 'uploads', uploadId), { recursive: true, force: true });
+  }
+
+  async listUploads(bucket: string): Promise<UploadInfo[]> {
+    this.requireBucket(bucket);
+    return this.index.uploads(bucket);
+  }
+
+  async expireUploads(before: Date): Promise<number> {
+    const old = this.index.uploads(null, before.getTime());
+    for (const u of old) await this.abortUpload(u.uploadId).catch(() => undefined);
+    return old.length;
+  }
+
+  async close(): Promise<void> {
+    this.index.close();
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * The ObjectStore driver interface: bytes and their metadata per bucket, nothing about users, policies or
+ * HTTP. The storage service (../service.ts) adds those; the S3 protocol (../s3) speaks for it.
+ * Every driver passes the one contract suite in ./contract.ts.
+ */
+import type { Readable } from 'node:stream';
+
+/** What S3 keeps beside an object's bytes and gives back on GET/HEAD. */
+export interface ObjectMeta {
+  contentType?: string;
+  contentEncoding?: string;
+  contentDisposition?: string;
+  cacheControl?: string;
+  contentLanguage?: string;
+  /** `x-amz-meta-*` headers, names lowercased without the prefix. */
+  user: Record<string, string>;
+}
+
+export interface ObjectInfo {
+  key: string;
+  size: number;
+  /** Quoted as S3 sends it: `"<md5 hex>"`, or `"<md5 of part md5s>-N"` for multipart objects. */
+  etag: string;
+  lastModified: Date;
+  meta: ObjectMeta;
+}
+
+/** An inclusive byte range, already checked against the object's size. */
+export interface ByteRange {
+  start: number;
+  end: number;
+}
+
+export interface ListOptions {
+  prefix?: string;
+  /** Only keys strictly after this one (S3's marker / start-after / continuation). */
+  after?: string;
+  limit: number;
+}
+
+export interface PartInfo {
+  partNumber: number;
+  size: number;
+  etag: string;
+  lastModified: Date;
+}
+
+export interface UploadInfo {
+  uploadId: string;
+  bucket: string;
+  key: string;
+  initiated: Date;
+  meta: ObjectMeta;
+}
+
+/**
+ * Checks a body while it is stored: called once all bytes have arrived, before the object becomes visible.
+ * Throwing aborts the write (for signed payload hashes and checksum trailers).
+ */
+export type BodyCheck = () => void;
+
+export interface PutOptions {
+  /** Refuse bodies longer than this many bytes (quota left), with `TH_S3_QUOTA_EXCEEDED`. */
+  maxBytes?: number;
+  check?: BodyCheck;
+}
+
+export interface ObjectStore {
+  readonly name: string;
+
+  createBucket(bucket: string): Promise<void>;
+  /** Deletes an empty bucket; `TH_S3_BUCKET_NOT_EMPTY` otherwise. */
+  deleteBucket(bucket: string): Promise<void>;
+  bucketExists(bucket: string): Promise<boolean>;
+
+  /** Stores a whole object atomically: readers see the old or the new version, never a part. */
+  put(bucket: string, key: string, body: Readable, meta: ObjectMeta, opts?: PutOptions): Promise<ObjectInfo>;
+  head(bucket: string, key: string): Promise<ObjectInfo | null>;
+  /** A stream of the object (or a range of it) with the info of the version being streamed. */
+  get(bucket: string, key: string, range?: ByteRange): Promise<{ info: ObjectInfo; body: Readable } | null>;
+  /** Reads `length` bytes at `offset` of the version with `etag` (fewer at the end). */
+  readRange(bucket: string, key: string, offset: number, length: number): Promise<Buffer>;
+  /** True when something was deleted. */
+  delete(bucket: string, key: string): Promise<boolean>;
+  /** Keys in S3 order (UTF-8 byte order), after `after`, at most `limit`. */
+  list(bucket: string, opts: ListOptions): Promise<ObjectInfo[]>;
+  /** Total bytes of the objects in a bucket. */
+  bucketSize(bucket: string): Promise<number>;
+
+  createUpload(bucket: string, key: string, meta: ObjectMeta): Promise<string>;
+  getUpload(uploadId: string): Promise<UploadInfo | null>;
+  putPart(uploadId: string, partNumber: number, body: Readable, opts?: PutOptions): Promise<PartInfo>;
+  listParts(uploadId: string): Promise<PartInfo[]>;
+  /** Joins the named parts in order into the object; the upload is gone afterwards. */
+  completeUpload(uploadId: string, parts: Array<{ partNumber: number; etag: string }>): Promise<ObjectInfo>;
+  abortUpload(uploadId: string): Promise<void>;
+  listUploads(bucket: string): Promise<UploadInfo[]>;
+  /** Aborts uploads started before `before`; returns how many. */
+  expireUploads(before: Date): Promise<number>;
+
+  close(): Promise<void>;
+}
