@@ -85,10 +85,54 @@ export const ERROR_CODES = {
   TH_S3_QUOTA_EXCEEDED: { status: 403, message: "The write would exceed the owner's storage quota." },
 
   // --- catalog ------------------------------------------------------------------------------------
+  TH_STAC_INVALID_GEOMETRY: { status: 400, message: 'The geometry is not valid GeoJSON in CRS84.' },
+  TH_STAC_INVALID_ITEM: { status: 400, message: 'The item does not match the STAC schemas.' },
+  TH_STAC_INVALID_COLLECTION: { status: 400, message: 'The collection does not match the STAC schemas.' },
+  TH_STAC_BAD_SEARCH: { status: 400, message: 'A search parameter is not valid.' },
+  TH_STAC_BAD_FILTER: { status: 400, message: 'The CQL2 filter is not valid or uses an unknown queryable.' },
+  TH_STAC_BAD_TOKEN: { status: 400, message: 'The paging token is not valid for this search.' },
+  TH_STAC_COLLECTION_NOT_FOUND: { status: 404, message: 'No such collection (or it is private).' },
+  TH_STAC_ITEM_NOT_FOUND: { status: 404, message: 'No such item in this collection.' },
+  TH_STAC_COLLECTION_EXISTS: { status: 409, message: 'A collection with that id exists.' },
+  TH_STAC_ITEM_EXISTS: { status: 409, message: 'An item with that id exists in the collection.' },
+  TH_STAC_ETAG_MISMATCH: { status: 412, message: 'If-Match does not match the current ETag.' },
 
   // --- raster / data API --------------------------------------------------------------------------
+  // TIFF/COG library (src/raster/tiff, src/raster/cog)
+  TH_RASTER_INVALID_TIFF: {
+    status: 422,
+    message: 'The file is not a valid TIFF, or it is truncated or corrupt.',
+  },
+  TH_RASTER_UNSUPPORTED: { status: 422, message: 'The TIFF uses a feature this reader does not support.' },
+  TH_RASTER_NOT_COG: { status: 422, message: 'The file is not a valid Cloud Optimized GeoTIFF.' },
+  // Data API (src/tiler)
+  TH_TILER_BAD_PARAMETER: { status: 400, message: 'A data API parameter is not valid.' },
+  TH_TILER_BAD_EXPRESSION: { status: 400, message: 'The band-math expression is not valid.' },
+  TH_TILER_URL_NOT_ALLOWED: {
+    status: 400,
+    message: 'The url is neither a TerraHub storage href nor on an allow-listed host.',
+  },
+  TH_TILER_OUTSIDE_DATA: { status: 404, message: 'The tile or point is outside the data.' },
+  TH_TILER_UNKNOWN_TMS: { status: 404, message: 'No such tile matrix set.' },
+  TH_TILER_ASSET_NOT_FOUND: { status: 404, message: 'The item has no such asset.' },
+  TH_TILER_SEARCH_NOT_FOUND: { status: 404, message: 'No registered search with that id.' },
+  TH_TILER_NOT_GEOREFERENCED: { status: 422, message: 'The raster has no usable georeferencing.' },
+  TH_TILER_SOURCE_UNREADABLE: { status: 422, message: 'The raster could not be read.' },
+  TH_TILER_TOO_LARGE: { status: 400, message: 'The requested image is too large.' },
 
   // --- hub ----------------------------------------------------------------------------------------
+  TH_HUB_UNKNOWN_PROFILE: { status: 400, message: 'No profile with that name.' },
+  TH_HUB_SERVER_PENDING: {
+    status: 409,
+    message: 'The server is starting or stopping; try again when it is done.',
+  },
+  TH_HUB_SERVER_NOT_RUNNING: { status: 503, message: 'The server is not running.' },
+  TH_HUB_SPAWN_FAILED: { status: 500, message: 'The server could not be started.' },
+  TH_HUB_CSRF: {
+    status: 403,
+    message: 'The form is stale or was not sent by this site (CSRF check): reload the page.',
+  },
+  TH_HUB_OVER_QUOTA: { status: 507, message: 'The home directory is over its quota: delete files first.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
