@@ -7,6 +7,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { createCatalog, type CatalogService } from '../catalog/index.ts';
 import type { Config } from '../core/config/keys.ts';
 import { openDatabase, type Db } from '../core/db.ts';
 import { Metrics } from '../core/http/metrics.ts';
@@ -24,6 +25,8 @@ export interface Services {
   identity: Identity;
   /** Object storage: buckets, policies, quotas, objects (src/storage/index.ts documents it). */
   storage: StorageService;
+  /** The STAC catalog (src/catalog/index.ts documents it). */
+  catalog: CatalogService;
   /** URL of the main origin as users reach it (no trailing slash). */
   publicUrl: string;
   /** URL of the S3 endpoint as users reach it (no trailing slash). */
@@ -78,7 +81,12 @@ export async function buildServices(config: Config, log: Logger): Promise<Servic
   closers.push(storage.close);
   services.storage = storage.storage;
 
-  // 4. Catalog (CatalogStore driver).
+  // 4. Catalog (CatalogStore driver): STAC collections and items, in the state database by default.
+  services.catalog = createCatalog(db, {
+    driver: config['catalog.driver'],
+    countLimit: config['catalog.countLimit'],
+  });
+  closers.push(() => services.catalog.store.close());
 
   // 5. Raster / data API caches.
 

@@ -6,7 +6,7 @@
  * (`TERRAHUB_S3_PORT`); in a YAML/TOML file the dots are nesting (`s3: { port: 9000 }`).
  * Each area owns one section below: add keys to your own section only.
  */
-import { bool, bytes, duration, enumOf, port, str, type KeyDef } from './types.ts';
+import { bool, bytes, duration, enumOf, int, port, str, type KeyDef } from './types.ts';
 
 export const CONFIG_KEYS = {
   // --- server -------------------------------------------------------------------------------------
@@ -64,6 +64,20 @@ export const CONFIG_KEYS = {
   ),
 
   // --- catalog ------------------------------------------------------------------------------------
+  'catalog.driver': enumOf(
+    ['sqlite'] as const,
+    'sqlite',
+    'CatalogStore driver: sqlite keeps the STAC catalog in the state database (R*Tree for bboxes).',
+  ),
+  'catalog.countLimit': int(
+    100000,
+    'Searches count matches exactly up to this many; beyond it numberMatched is a lower bound and the response says so.',
+    { min: 1 },
+  ),
+  'catalog.queryables': str(
+    '',
+    'Path of a JSON file of extra queryables ({"name": JSON schema}) added to those derived from the items.',
+  ),
 
   // --- data API (tiler) ---------------------------------------------------------------------------
 

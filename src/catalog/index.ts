@@ -1,0 +1,45 @@
+/**
+ * The STAC catalog: model, validation, CQL2, CatalogStore drivers, the CatalogService and the STAC API.
+ *
+ * Other areas use `services.catalog` (a CatalogService). Its stable surface, every method taking the calling
+ * Principal (use `systemPrincipal()` for trusted internal work such as ingest run by the server itself):
+ *
+ * - `getCollection(p, id)` -> StacCollection (404 TH_STAC_COLLECTION_NOT_FOUND when absent or private to others)
+ * - `upsertCollection(p, doc, {mode?: 'create'|'replace'|'upsert', ifMatch?})` -> StoredCollection
+ * - `upsertItems(p, collectionId, items[], {mode?})` -> StoredItem[]: one batch, all or nothing
+ * - `getItem(p, collectionId, itemId)` -> StacItem
+ * - `search(p, searchBody)` -> {items, next (token or null), numberMatched, numberMatchedExact}; pass
+ *   `{...searchBody, token: next}` for the next page. The body is the STAC POST /search form.
+ * - `updateExtent(collectionId)` grows the collection's spatial/temporal extent and summaries from its items.
+ *
+ * @example
+ *   const page = await services.catalog.search(principal, { collections: ['naip'], bbox: [-86, 30, -85, 31], limit: 50 });
+ */
+import type { Principal } from '../core/identity/index.ts';
+import type { Db } from '../core/db.ts';
+import { CatalogService } from './service.ts';
+import { SqliteCatalogStore } from './sqlite/store.sqlite.ts';
+
+export { CatalogService, type SearchResult } from './service.ts';
+export type { CatalogStore } from './store.ts';
+export type * from './model.ts';
+export type { SearchBody } from './search.parse.ts';
+
+export interface CatalogConfig {
+  driver: 'sqlite';
+  countLimit: number;
+}
+
+export function createCatalog(db: Db, cfg: CatalogConfig): CatalogService {
+  const store = new SqliteCatalogStore(db);
+  return new CatalogService(store, { countLimit: cfg.countLimit });
+}
+
+/** A principal with every right, for the server's own trusted work (never for a request). */
+export function systemPrincipal(): Principal {
+  return {
+    user: { id: 0, name: 'system', admin: true, groups: [], created: '', lastActivity: null },
+    scopes: new Set(['admin', 'read:catalog', 'write:catalog']),
+    tokenId: null,
+  };
+}

@@ -1,0 +1,211 @@
+/**
+ * CQL2 (its JSON form is our AST) to SQLite SQL with bound parameters. Spatial, array, accent and LIKE
+ * predicates call the functions registered by functions.sqlite.ts; everything else is plain SQL, so that
+ * filters, sorting and keyset paging run together in one query.
+ */
+import { TerraHubError } from '../../core/errors.ts';
+import { normalizeInstant } from '../time.ts';
+import { fieldSql, type SqlPart } from './search.sqlite.ts';
+import { SPATIAL_OPS } from '../cql2/ops.ts';
+
+type Node = unknown;
+
+function bad(msg: string): never {
+  throw new TerraHubError('TH_STAC_BAD_FILTER', msg);
+}
+
+function isObj(n: Node): n is Record<string, unknown> {
+  return typeof n === 'object' && n !== null && !Array.isArray(n);
+}
+
+function op(n: Node): { op: string; args: Node[] } | null {
+  if (isObj(n) && typeof n['op'] === 'string') {
+    if (!Array.isArray(n['args'])) bad(`operator "${n['op']}" needs an "args" array`);
+    return { op: n['op'].toLowerCase(), args: n['args'] as Node[] };
+  }
+  return null;
+}
+
+function arity(o: { op: string; args: Node[] }, n: number): void {
+  if (o.args.length !== n) bad(`"${o.op}" takes ${n} argument(s), got ${o.args.length}`);
+}
+
+function lit(iso: string): string {
+  if (!/^[\d:.TZ-]+$/.test(iso)) bad(`bad time ${iso}`);
+  return `'${iso}'`;
+}
+
+class Compiler {
+  params: unknown[] = [];
+
+  param(v: unknown): string {
+    this.params.push(typeof v === 'boolean' ? (v ? 1 : 0) : v);
+    return '?';
+  }
+
+  bool(n: Node): string {
+    if (typeof n === 'boolean') return n ? '1' : '0';
+    const o = op(n);
+    if (!o) bad(`expected a boolean expression, got ${JSON.stringify(n)}`);
+    const a = o.args;
+    switch (o.op) {
+      case 'and':
+      case 'or':
+        if (a.length < 2) bad(`"${o.op}" needs at least 2 arguments`);
+        return `(${a.map((x) => this.bool(x)).join(o.op === 'and' ? ' AND ' : ' OR ')})`;
+      case 'not':
+        arity(o, 1);
+        return `(NOT ${this.bool(a[0])})`;
+      case '=':
+      case '<>':
+      case '<':
+      case '<=':
+      case '>':
+      case '>=':
+        arity(o, 2);
+        return `(${this.scalar(a[0])} ${o.op} ${this.scalar(a[1])})`;
+      case 'isnull':
+        arity(o, 1);
+        return `(${this.scalar(a[0])} IS NULL)`;
+      case 'like':
+        arity(o, 2);
+        return `th_like(${this.scalar(a[0])}, ${this.scalar(a[1])})`;
+      case 'between':
+        arity(o, 3);
+        return `(${this.scalar(a[0])} BETWEEN ${this.scalar(a[1])} AND ${this.scalar(a[2])})`;
+      case 'in': {
+        arity(o, 2);
+        if (!Array.isArray(a[1])) bad('"in" needs a list as its second argument');
+        if (a[1].length === 0) return '0';
+        return `(${this.scalar(a[0])} IN (${a[1].map((x) => this.scalar(x)).join(', ')}))`;
+      }
+      case 'a_equals':
+      case 'a_contains':
+      case 'a_containedby':
+      case 'a_overlaps':
+        arity(o, 2);
+        return `th_array('${o.op}', ${this.array(a[0])}, ${this.array(a[1])})`;
+    }
+    if (SPATIAL_OPS.has(o.op)) {
+      arity(o, 2);
+      return `th_spatial('${o.op}', ${this.geom(a[0])}, ${this.geom(a[1])})`;
+    }
+    if (o.op.startsWith('t_')) return this.temporal(o);
+    bad(`unknown or unsupported operator "${o.op}"`);
+  }
+
+  scalar(n: Node): string {
+    if (n === null) return 'NULL';
+    if (typeof n === 'string' || typeof n === 'number' || typeof n === 'boolean') return this.param(n);
+    if (Array.isArray(n)) bad('a list is only allowed with "in" and the array operators');
+    if (!isObj(n)) bad(`unexpected ${JSON.stringify(n)}`);
+    if (typeof n['property'] === 'string') {
+      if (n['property'] === 'geometry') bad('geometry can only be used with spatial operators');
+      return fieldSql(n['property']);
+    }
+    if ('timestamp' in n || 'date' in n) return this.param(this.instant(n));
+    const o = op(n);
+    if (!o) bad(`unexpected ${JSON.stringify(n)}`);
+    switch (o.op) {
+      case 'casei':
+        arity(o, 1);
+        return `lower(${this.scalar(o.args[0])})`;
+      case 'accenti':
+        arity(o, 1);
+        return `th_unaccent(${this.scalar(o.args[0])})`;
+      case '+':
+      case '-':
+      case '*':
+      case '/':
+      case '%':
+        arity(o, 2);
+        return `(${this.scalar(o.args[0])} ${o.op} ${this.scalar(o.args[1])})`;
+      case 'div':
+        arity(o, 2);
+        return `(CAST(${this.scalar(o.args[0])} AS INTEGER) / CAST(${this.scalar(o.args[1])} AS INTEGER))`;
+      case '^':
+        arity(o, 2);
+        return `th_pow(${this.scalar(o.args[0])}, ${this.scalar(o.args[1])})`;
+    }
+    // A boolean predicate used as a value (e.g. `s_intersects(...) = true`).
+    return this.bool(n);
+  }
+
+  instant(n: Record<string, unknown>): string {
+    const raw = n['timestamp'] ?? n['date'];
+    return normalizeInstant(raw) ?? bad(`${JSON.stringify(raw)} is not an RFC 3339 timestamp or date`);
+  }
+
+  array(n: Node): string {
+    if (Array.isArray(n)) return this.param(JSON.stringify(n));
+    if (isObj(n) && typeof n['property'] === 'string') return fieldSql(n['property']);
+    bad('array operators take a property or a list');
+  }
+
+  geom(n: Node): string {
+    if (isObj(n) && n['property'] === 'geometry') return 'i.geometry';
+    if (isObj(n) && Array.isArray(n['bbox'])) return this.param(JSON.stringify({ bbox: n['bbox'] }));
+    if (isObj(n) && typeof n['type'] === 'string') return this.param(JSON.stringify(n));
+    if (isObj(n) && typeof n['property'] === 'string') return fieldSql(n['property']);
+    bad('spatial operators take the geometry property, a GeoJSON geometry or a bbox');
+  }
+
+  /**
+   * A temporal operand as [start, end] SQL expressions. Literal times are inlined (they are normalized ISO
+   * strings from toISOString, so quoting is safe) because the relations below use each operand twice.
+   */
+  interval(n: Node): [string, string] {
+    if (isObj(n) && typeof n['property'] === 'string') {
+      const p = n['property'].replace(/^properties\./, '');
+      if (p === 'datetime') return ['i.start_dt', 'i.end_dt'];
+      const f = fieldSql(p);
+      return [f, f];
+    }
+    if (isObj(n) && ('timestamp' in n || 'date' in n)) {
+      const t = this.instant(n);
+      const end = 'date' in n ? new Date(Date.parse(t) + 86_399_999).toISOString() : t;
+      return [lit(t), lit(end)];
+    }
+    if (isObj(n) && Array.isArray(n['interval']) && n['interval'].length === 2) {
+      const [a, b] = n['interval'] as [unknown, unknown];
+      const end = (x: unknown, open: string) =>
+        x === '..'
+          ? open
+          : (normalizeInstant(typeof x === 'object' && x ? Object.values(x)[0] : x) ??
+            bad(`bad interval bound ${JSON.stringify(x)}`));
+      return [lit(end(a, '0000-01-01T00:00:00.000Z')), lit(end(b, '9999-12-31T23:59:59.999Z'))];
+    }
+    bad('temporal operators take a property, a timestamp, a date or an interval');
+  }
+
+  temporal(o: { op: string; args: Node[] }): string {
+    arity(o, 2);
+    const [as, ae] = this.interval(o.args[0]);
+    const [bs, be] = this.interval(o.args[1]);
+    const T: Record<string, string> = {
+      t_intersects: `${as} <= ${be} AND ${ae} >= ${bs}`,
+      t_disjoint: `NOT (${as} <= ${be} AND ${ae} >= ${bs})`,
+      t_equals: `${as} = ${bs} AND ${ae} = ${be}`,
+      t_before: `${ae} < ${bs}`,
+      t_after: `${as} > ${be}`,
+      t_meets: `${ae} = ${bs}`,
+      t_metby: `${as} = ${be}`,
+      t_overlaps: `${as} < ${bs} AND ${ae} > ${bs} AND ${ae} < ${be}`,
+      t_overlappedby: `${bs} < ${as} AND ${be} > ${as} AND ${be} < ${ae}`,
+      t_starts: `${as} = ${bs} AND ${ae} < ${be}`,
+      t_startedby: `${as} = ${bs} AND ${ae} > ${be}`,
+      t_during: `${as} > ${bs} AND ${ae} < ${be}`,
+      t_contains: `${as} < ${bs} AND ${ae} > ${be}`,
+      t_finishes: `${as} > ${bs} AND ${ae} = ${be}`,
+      t_finishedby: `${as} < ${bs} AND ${ae} = ${be}`,
+    };
+    const sql = T[o.op] ?? bad(`unknown temporal operator "${o.op}"`);
+    return `(${sql})`;
+  }
+}
+
+export function cql2ToSqlite(filter: unknown): SqlPart {
+  const c = new Compiler();
+  const sql = c.bool(filter);
+  return { sql, params: c.params };
+}

@@ -1,0 +1,47 @@
+/**
+ * SQL functions the sqlite driver's queries call: exact geometry predicates (after the R*Tree prefilter),
+ * CQL2 LIKE (case-sensitive, unlike SQLite's), array operators, accent folding and powers.
+ * Parsed query geometries and patterns are cached by their text: a query passes the same text for every row.
+ */
+import type { Db } from '../../core/db.ts';
+import { arrayOp, likeToRegExp, spatial, toGeometry, unaccent } from '../cql2/ops.ts';
+import type { Geometry } from '../model.ts';
+
+function cached<T>(make: (key: string) => T, max = 256): (key: string) => T {
+  const m = new Map<string, T>();
+  return (key) => {
+    let v = m.get(key);
+    if (v === undefined) {
+      if (m.size >= max) m.clear();
+      v = make(key);
+      m.set(key, v);
+    }
+    return v;
+  };
+}
+
+export function registerCatalogFunctions(db: Db): void {
+  const geom = cached<Geometry>(toGeometry);
+  const like = cached(likeToRegExp);
+  db.function('th_spatial', { deterministic: true }, (op: unknown, a: unknown, b: unknown) => {
+    if (typeof a !== 'string' || typeof b !== 'string') return null;
+    return spatial(String(op), toGeometry(a), geom(b)) ? 1 : 0;
+  });
+  db.function('th_like', { deterministic: true }, (v: unknown, p: unknown) => {
+    if (typeof p !== 'string' || (typeof v !== 'string' && typeof v !== 'number')) return null;
+    return like(p).test(String(v)) ? 1 : 0;
+  });
+  db.function('th_array', { deterministic: true }, (op: unknown, a: unknown, b: unknown) => {
+    if (typeof a !== 'string' || typeof b !== 'string') return null;
+    const pa: unknown = JSON.parse(a);
+    const pb: unknown = JSON.parse(b);
+    if (!Array.isArray(pa) || !Array.isArray(pb)) return null;
+    return arrayOp(String(op), pa, pb) ? 1 : 0;
+  });
+  db.function('th_unaccent', { deterministic: true }, (v: unknown) =>
+    typeof v === 'string' ? unaccent(v) : v,
+  );
+  db.function('th_pow', { deterministic: true }, (a: unknown, b: unknown) =>
+    typeof a === 'number' && typeof b === 'number' ? a ** b : null,
+  );
+}

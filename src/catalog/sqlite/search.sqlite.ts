@@ -1,0 +1,134 @@
+/**
+ * A SearchQuery as SQLite SQL: the WHERE clause (collections, ids, R*Tree prefilter plus the exact geometry
+ * test, time overlap, CQL2, free text), ORDER BY with a (collection, id) tiebreaker, and the keyset condition
+ * that starts a page right after the previous page's last row (no OFFSET, so pages stay correct while items
+ * are added).
+ */
+import { TerraHubError } from '../../core/errors.ts';
+import { bboxPolygon, geometryBbox } from '../geometry.ts';
+import type { PageCursor, SearchQuery, SortKey } from '../model.ts';
+import { cql2ToSqlite } from './cql2.sqlite.ts';
+
+export interface SqlPart {
+  sql: string;
+  params: unknown[];
+}
+
+/** The SQL expression of a queryable or sortable field name. */
+export function fieldSql(name: string): string {
+  const n = name.startsWith('properties.') ? name.slice('properties.'.length) : name;
+  switch (n) {
+    case 'id':
+      return 'i.id';
+    case 'collection':
+      return 'i.collection';
+    case 'datetime':
+      return 'i.datetime';
+    case 'start_datetime':
+      return 'i.start_dt';
+    case 'end_datetime':
+      return 'i.end_dt';
+    case 'geometry':
+      return 'i.geometry';
+  }
+  if (!/^[^"\\]{1,256}$/.test(n)) {
+    throw new TerraHubError('TH_STAC_BAD_SEARCH', `field name ${JSON.stringify(name)} is not valid`);
+  }
+  return `json_extract(i.content, '$.properties."${n.replaceAll("'", "''")}"')`;
+}
+
+export function whereSql(q: SearchQuery): SqlPart {
+  const conds: string[] = [];
+  const params: unknown[] = [];
+  if (q.collections.length === 0) return { sql: '0', params };
+  conds.push(`i.collection IN (${q.collections.map(() => '?').join(',')})`);
+  params.push(...q.collections);
+  if (q.ids?.length) {
+    conds.push(`i.id IN (${q.ids.map(() => '?').join(',')})`);
+    params.push(...q.ids);
+  }
+  const spatial = q.intersects
+    ? { boxes: [geometryBbox(q.intersects)], geom: q.intersects }
+    : q.bboxes?.length
+      ? {
+          boxes: q.bboxes,
+          geom: { type: 'GeometryCollection', geometries: q.bboxes.map((b) => bboxPolygon(b)) },
+        }
+      : null;
+  if (spatial) {
+    const boxes = spatial.boxes.filter((b): b is [number, number, number, number] => b !== null);
+    if (!boxes.length) return { sql: '0', params: [] };
+    const rt = boxes.map(() => '(r.maxx >= ? AND r.minx <= ? AND r.maxy >= ? AND r.miny <= ?)').join(' OR ');
+    conds.push(`i.rid IN (SELECT r.rid FROM catalog_items_rtree r WHERE ${rt})`);
+    for (const b of boxes) params.push(b[0], b[2], b[1], b[3]);
+    conds.push(`th_spatial('s_intersects', i.geometry, ?)`);
+    params.push(JSON.stringify(spatial.geom));
+  }
+  if (q.datetime) {
+    if (q.datetime.start) {
+      conds.push('i.end_dt >= ?');
+      params.push(q.datetime.start);
+    }
+    if (q.datetime.end) {
+      conds.push('i.start_dt <= ?');
+      params.push(q.datetime.end);
+    }
+  }
+  if (q.filter !== undefined) {
+    const f = cql2ToSqlite(q.filter);
+    conds.push(f.sql);
+    params.push(...f.params);
+  }
+  if (q.q?.length) {
+    const text = `lower(coalesce(json_extract(i.content, '$.properties.title'), '') || ' ' ||
+      coalesce(json_extract(i.content, '$.properties.description'), '') || ' ' ||
+      coalesce(json_extract(i.content, '$.properties.keywords'), ''))`;
+    conds.push(`(${q.q.map(() => `instr(${text}, ?) > 0`).join(' OR ')})`);
+    params.push(...q.q.map((t) => t.toLowerCase()));
+  }
+  return { sql: conds.length ? conds.join(' AND ') : '1', params };
+}
+
+/** Sort keys with the (collection, id) tiebreaker that makes every order total. */
+export function fullOrder(sortby: SortKey[]): Array<{ expr: string; desc: boolean }> {
+  const keys = sortby.map((k) => ({ expr: fieldSql(k.field), desc: k.direction === 'desc' }));
+  return [...keys, { expr: 'i.collection', desc: false }, { expr: 'i.id', desc: false }];
+}
+
+export function orderSql(order: Array<{ expr: string; desc: boolean }>): string {
+  // SQLite sorts NULL first ascending and last descending; the keyset condition below follows the same rule.
+  return order.map((o) => `${o.expr} ${o.desc ? 'DESC' : 'ASC'}`).join(', ');
+}
+
+/** Rows strictly after the cursor in `order`. */
+export function keysetSql(order: Array<{ expr: string; desc: boolean }>, c: PageCursor): SqlPart {
+  const values = [...c.values, c.collection, c.id];
+  if (values.length !== order.length) throw new TerraHubError('TH_STAC_BAD_TOKEN');
+  const ors: string[] = [];
+  const params: unknown[] = [];
+  for (let k = 0; k < order.length; k++) {
+    const ands: string[] = [];
+    for (let j = 0; j < k; j++) {
+      const v = values[j];
+      if (v === null) ands.push(`${order[j]!.expr} IS NULL`);
+      else {
+        ands.push(`${order[j]!.expr} = ?`);
+        params.push(v);
+      }
+    }
+    const { expr, desc } = order[k]!;
+    const v = values[k];
+    if (v === null) {
+      if (desc) continue; // nothing sorts after NULL when descending
+      ands.push(`${expr} IS NOT NULL`);
+    } else if (desc) {
+      ands.push(`(${expr} < ? OR ${expr} IS NULL)`);
+      params.push(v);
+    } else {
+      ands.push(`${expr} > ?`);
+      params.push(v);
+    }
+    ors.push(`(${ands.join(' AND ')})`);
+  }
+  return { sql: ors.length ? `(${ors.join(' OR ')})` : '0', params };
+}
