@@ -12,6 +12,8 @@ import { jsonErrorHandler, jsonNotFoundHandler } from '../core/http/errors.ts';
 import { metricsPlugin } from '../core/http/metrics.ts';
 import { hubApi } from '../hub/api/index.ts';
 import type { UserModelExtra } from '../hub/api/users.routes.ts';
+import { s3App } from '../storage/s3/app.ts';
+import { sasRoutes } from '../storage/sas.routes.ts';
 import type { Services } from './services.ts';
 
 export interface Listener {
@@ -76,6 +78,21 @@ export async function buildHttp(s: Services): Promise<HttpApps> {
 
   // 4. Storage: the signing service on the origin, and the S3 listener.
   const listeners: Listener[] = [{ name: 'origin', app: origin, host: s.config.host, port: s.config.port }];
+  userModelExtras.push((u) => ({ storage: s.storage.usage(u) }));
+  await origin.register(sasRoutes, {
+    prefix: '/api/sas/v1',
+    storage: s.storage,
+    maxAgeMs: s.config['storage.presignMaxAge'],
+  });
+  const s3 = newFastify(s);
+  const s3Host = new URL(s.s3PublicUrl).hostname;
+  await s3.register(s3App, {
+    storage: s.storage,
+    identity: s.identity,
+    // Virtual-hosted style needs a DNS name whose subdomains reach us; never an IP address.
+    virtualHostBase: /^[\d.]+$|^\[/.test(s3Host) || s3Host === 'localhost' ? null : s3Host,
+  });
+  listeners.push({ name: 's3', app: s3, host: s.config['s3.host'], port: s.config['s3.port'] });
 
   // 5. Catalog: STAC API under /api/stac/v1.
 

@@ -86,6 +86,9 @@ describe('StorageService', () => {
     assert.equal(s.parseHref('https://example.com/alice/x'), null);
     assert.equal(s.parseHref('s3://alice/'), null);
     const url = s.presignGet('alice', 'a/b c.tif', 60);
-    assert.ok(url.startsWith(`${hub.services.s3PublicUrl}/alice/a/b%20c.tif?X-Amz-Algorithm=AWS4-HMAC-SHA256`), url);
+    assert.ok(
+      url.startsWith(`${hub.services.s3PublicUrl}/alice/a/b%20c.tif?X-Amz-Algorithm=AWS4-HMAC-SHA256`),
+      url,
+    );
   });
 });

@@ -41,9 +41,11 @@ export function hmac(key: Buffer | string, data: string): Buffer {
 
 /** RFC 3986 encoding as SigV4 wants it: everything but A-Z a-z 0-9 - . _ ~ (and / when kept). */
 export function uriEncode(s: string, keepSlash: boolean): string {
-  return encodeURIComponent(s)
-    .replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase())
-    .replace(keepSlash ? /%2F/g : /$^/g, '/');
+  const e = encodeURIComponent(s).replace(
+    /[!'()*]/g,
+    (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase(),
+  );
+  return keepSlash ? e.replace(/%2F/g, '/') : e;
 }
 
 export function canonicalQuery(query: Array<[string, string]>): string {

@@ -1,0 +1,141 @@
+/**
+ * The S3 endpoint as a Fastify plugin for its own listener: parses the request itself (paths may hold any
+ * key; bodies stream straight to the store), authenticates it, picks the operation from method, path and
+ * sub-resource, and renders every error as S3's XML body with S3's status code.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { toTerraHubError, TerraHubError } from '../../core/errors.ts';
+import { logError } from '../../core/http/errors.ts';
+import type { Identity } from '../../core/identity/index.ts';
+import { SAS_ACCESS_KEY, type StorageService } from '../service.ts';
+import type { S3Ctx, S3Handler } from './context.ts';
+import { parseS3Request, resolveCaller } from './request.ts';
+import * as B from './routes.buckets.ts';
+import { listObjects } from './routes.list.ts';
+import * as M from './routes.multipart.ts';
+import * as O from './routes.objects.ts';
+import { errorXml } from './xml.ts';
+
+export interface S3AppOptions {
+  storage: StorageService;
+  identity: Identity;
+  /** Host name for virtual-hosted-style requests (`bucket.<host>`), or null for path style only. */
+  virtualHostBase: string | null;
+}
+
+const notImplemented: S3Handler = async (c) => {
+  throw new TerraHubError(
+    'TH_S3_NOT_IMPLEMENTED',
+    `${c.req.method} with ?${[...c.r.query.keys()].join('&')} is not implemented`,
+  );
+};
+
+/** Bucket sub-resources TerraHub does not implement (S3 has many); answered with NotImplemented. */
+const UNSUPPORTED = [
+  'cors',
+  'lifecycle',
+  'tagging',
+  'website',
+  'replication',
+  'encryption',
+  'logging',
+  'notification',
+  'object-lock',
+  'retention',
+  'legal-hold',
+  'torrent',
+  'restore',
+  'select',
+  'accelerate',
+  'requestPayment',
+  'analytics',
+  'inventory',
+  'metrics',
+  'intelligent-tiering',
+  'ownershipControls',
+  'publicAccessBlock',
+  'versions',
+  'attributes',
+];
+
+/** Picks the operation; null when the method does not apply to the resource. */
+function route(c: S3Ctx): S3Handler | null {
+  const { bucket, key, query: q } = c.r;
+  const m = c.req.method;
+  if (!bucket) return m === 'GET' ? B.listBuckets : null;
+  if (UNSUPPORTED.some((s) => q.has(s))) return notImplemented;
+  if (!key) {
+    if (q.has('policy')) return { GET: B.getPolicy, PUT: B.putPolicy, DELETE: B.deletePolicy }[m] ?? null;
+    if (q.has('acl')) return { GET: B.getAcl, PUT: B.putAcl }[m] ?? null;
+    if (q.has('location')) return m === 'GET' ? B.getLocation : null;
+    if (q.has('versioning')) return m === 'GET' ? B.getVersioning : null;
+    if (q.has('uploads')) return m === 'GET' ? M.listUploads : null;
+    if (q.has('delete')) return m === 'POST' ? O.deleteObjects : null;
+    return { GET: listObjects, HEAD: B.headBucket, PUT: B.createBucket, DELETE: B.deleteBucket }[m] ?? null;
+  }
+  if (q.has('acl')) return { GET: B.getAcl, PUT: B.putAcl }[m] ?? null;
+  if (q.has('uploads')) return m === 'POST' ? M.createUpload : null;
+  if (q.has('uploadId')) {
+    if (m === 'PUT') return q.has('partNumber') ? M.uploadPart : null;
+    return { POST: M.completeUpload, DELETE: M.abortUpload, GET: M.listParts }[m] ?? null;
+  }
+  return (
+    {
+      GET: (x: S3Ctx) => O.getObject(x, false),
+      HEAD: (x: S3Ctx) => O.getObject(x, true),
+      PUT: O.putObject,
+      DELETE: O.deleteObject,
+    }[m] ?? null
+  );
+}
+
+function s3ErrorHandler(raw: Error, req: FastifyRequest, reply: FastifyReply): void {
+  const e = toTerraHubError(raw);
+  logError(req, raw, e);
+  const resource = (req.raw.url ?? '/').split('?')[0]!;
+  if (reply.sent || reply.raw.headersSent) {
+    reply.raw.destroy();
+    return;
+  }
+  void reply.header('x-amz-request-id', req.id);
+  // HEAD answers and 304s carry no body; S3 clients read the status alone there.
+  if (req.method === 'HEAD' || e.status === 304) {
+    void reply.status(e.status).send();
+    return;
+  }
+  void reply
+    .status(e.status)
+    .type('application/xml')
+    .send(errorXml(e, decodeSafe(resource), String(req.id)));
+}
+
+function decodeSafe(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
+export async function s3App(app: FastifyInstance, opts: S3AppOptions): Promise<void> {
+  const sas = { accessKeyId: SAS_ACCESS_KEY, secret: () => opts.storage.buckets.secret('sas-signing-key') };
+  // Bodies are object bytes: the handlers stream them; no parser may buffer them.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', (_req, _payload, done) => done(null));
+  app.setErrorHandler(s3ErrorHandler);
+
+  const handler = async (req: FastifyRequest, reply: FastifyReply) => {
+    const r = parseS3Request(req.raw, opts.virtualHostBase);
+    const caller = resolveCaller(r, opts.identity, sas);
+    const c: S3Ctx = { req, reply, r, caller, svc: opts.storage };
+    void reply.header('x-amz-request-id', req.id).header('server', 'TerraHub');
+    const op = route(c);
+    if (!op)
+      throw new TerraHubError('TH_S3_METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${r.resource}`);
+    return op(c);
+  };
+  const methods = ['GET', 'HEAD', 'PUT', 'POST', 'DELETE'];
+  app.route({ method: methods, url: '/', handler, exposeHeadRoute: false });
+  app.route({ method: methods, url: '/*', handler, exposeHeadRoute: false });
+  app.setNotFoundHandler(handler);
+}

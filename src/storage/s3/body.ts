@@ -1,0 +1,117 @@
+/**
+ * The body of an S3 write as a stream of the object's bytes, with the checks S3 makes once it has all
+ * arrived: the signed payload hash (x-amz-content-sha256), Content-MD5, and flexible checksums from
+ * headers or aws-chunked trailers. A failed check aborts the write before the object becomes visible.
+ */
+import { createHash } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { PassThrough, Transform, type Readable } from 'node:stream';
+import { TerraHubError } from '../../core/errors.ts';
+import { AwsChunkedDecoder } from './chunked.ts';
+import {
+  CHECKSUM_ALGORITHMS,
+  isChecksumAlgorithm,
+  newChecksum,
+  type ChecksumAlgorithm,
+} from './checksums.ts';
+import type { VerifiedAuth } from './sigv4.ts';
+
+export interface DecodedBody {
+  body: Readable;
+  /** Length the client announced for the object (for quota checks before reading). */
+  declaredLength: number | undefined;
+  /** Throws S3's error when a hash or checksum of the received bytes differs from the one sent. */
+  check(): void;
+  /** The verified flexible checksum, to echo as a response header (as S3 does). */
+  checksumHeader(): Record<string, string>;
+}
+
+function chosenAlgorithm(h: Record<string, string>): ChecksumAlgorithm | null {
+  const named = (h['x-amz-sdk-checksum-algorithm'] ?? h['x-amz-checksum-algorithm'] ?? '').toLowerCase();
+  if (isChecksumAlgorithm(named)) return named;
+  const trailer = (h['x-amz-trailer'] ?? '').toLowerCase().replace(/^x-amz-checksum-/, '');
+  if (isChecksumAlgorithm(trailer)) return trailer;
+  return CHECKSUM_ALGORITHMS.find((a) => h[`x-amz-checksum-${a}`] !== undefined) ?? null;
+}
+
+function nonNegativeInt(v: string | undefined): number | undefined {
+  return v !== undefined && /^\d+$/.test(v) ? Number(v) : undefined;
+}
+
+export function decodeBody(
+  raw: IncomingMessage,
+  h: Record<string, string>,
+  auth: VerifiedAuth | null,
+): DecodedBody {
+  const payload = auth?.payloadHash ?? h['x-amz-content-sha256'] ?? 'UNSIGNED-PAYLOAD';
+  const chunked = payload.startsWith('STREAMING-') || /(^|,)\s*aws-chunked/.test(h['content-encoding'] ?? '');
+  let decoder: AwsChunkedDecoder | null = null;
+  let declaredLength: number | undefined;
+  if (chunked) {
+    const signed = payload.startsWith('STREAMING-AWS4-HMAC-SHA256-PAYLOAD') && auth !== null;
+    declaredLength = nonNegativeInt(h['x-amz-decoded-content-length']);
+    decoder = new AwsChunkedDecoder(
+      signed
+        ? {
+            signingKey: auth.signingKey,
+            datetime: auth.datetime,
+            scope: auth.scope,
+            seedSignature: auth.signature,
+          }
+        : null,
+      declaredLength ?? null,
+    );
+  } else {
+    declaredLength = nonNegativeInt(h['content-length']);
+  }
+
+  const sha = /^[0-9a-f]{64}$/.test(payload) && !chunked ? createHash('sha256') : null;
+  const md5 = h['content-md5'] ? createHash('md5') : null;
+  const alg = chosenAlgorithm(h);
+  const sum = alg ? newChecksum(alg) : null;
+  const tap = new Transform({
+    transform(chunk: Buffer, _e, cb) {
+      sha?.update(chunk);
+      md5?.update(chunk);
+      sum?.update(chunk);
+      cb(null, chunk);
+    },
+  });
+
+  const out = new PassThrough({ highWaterMark: 1024 * 1024 });
+  const stages: Readable[] = decoder ? [raw, decoder, tap] : [raw, tap];
+  for (const s of stages) s.on('error', (e) => out.destroy(e));
+  raw.on('aborted', () =>
+    out.destroy(new TerraHubError('TH_S3_INCOMPLETE_BODY', 'the client aborted the upload')),
+  );
+  (decoder ? raw.pipe(decoder).pipe(tap) : raw.pipe(tap)).pipe(out);
+
+  let sumValue: string | null = null;
+  return {
+    body: out,
+    declaredLength,
+    check() {
+      if (sha && sha.digest('hex') !== payload) throw new TerraHubError('TH_S3_CONTENT_SHA256_MISMATCH');
+      if (md5 && md5.digest('base64') !== h['content-md5']) {
+        throw new TerraHubError(
+          'TH_S3_BAD_DIGEST',
+          'The Content-MD5 you specified did not match what we received.',
+        );
+      }
+      if (alg && sum) {
+        const name = `x-amz-checksum-${alg}`;
+        const sent = h[name] ?? decoder?.trailers[name];
+        sumValue = sum.digest();
+        if (sent !== undefined && sent !== sumValue) {
+          throw new TerraHubError(
+            'TH_S3_BAD_DIGEST',
+            `The ${alg.toUpperCase()} you specified did not match the calculated checksum.`,
+          );
+        }
+      }
+    },
+    checksumHeader() {
+      return alg && sumValue ? { [`x-amz-checksum-${alg}`]: sumValue } : {};
+    },
+  };
+}

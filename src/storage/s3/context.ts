@@ -1,0 +1,107 @@
+/**
+ * What every S3 operation handler gets, and the checks they share: access (user or signing grant),
+ * metadata from headers, and reading small XML request bodies.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { TerraHubError } from '../../core/errors.ts';
+import type { BucketRecord } from '../buckets.ts';
+import type { StorageService } from '../service.ts';
+import type { ObjectInfo, ObjectMeta } from '../store/object-store.ts';
+import type { Caller, S3Request } from './request.ts';
+
+export interface S3Ctx {
+  req: FastifyRequest;
+  reply: FastifyReply;
+  r: S3Request;
+  caller: Caller;
+  svc: StorageService;
+}
+
+export type S3Handler = (c: S3Ctx) => Promise<unknown>;
+
+export function bucketOf(c: S3Ctx): string {
+  if (!c.r.bucket) throw new TerraHubError('TH_S3_INVALID_BUCKET_NAME', 'no bucket in the request path');
+  return c.r.bucket;
+}
+
+export function keyOf(c: S3Ctx): string {
+  if (!c.r.key) throw new TerraHubError('TH_S3_INVALID_ARGUMENT', 'no object key in the request path');
+  return c.r.key;
+}
+
+/**
+ * Read access to a bucket: the signing service's grants (a presigned object URL, whose signature pins the
+ * object; or a bucket token) or the caller's own rights.
+ */
+export function requireRead(c: S3Ctx, bucket: string, objectGet: boolean): BucketRecord {
+  const g = c.caller.grant;
+  if (g) {
+    const b = c.svc.bucket(bucket);
+    if ((g.bucket === null && objectGet) || g.bucket === bucket) return b;
+    throw new TerraHubError('TH_S3_ACCESS_DENIED', 'the signed URL or token does not cover this request');
+  }
+  return c.svc.requireRead(c.caller.principal, bucket);
+}
+
+export function requireWrite(c: S3Ctx, bucket: string): BucketRecord {
+  if (c.caller.grant) throw new TerraHubError('TH_S3_ACCESS_DENIED', 'signed URLs and tokens only read');
+  return c.svc.requireWrite(c.caller.principal, bucket);
+}
+
+/** Object metadata from request headers, as S3 keeps it. */
+export function metaFromHeaders(h: Record<string, string>): ObjectMeta {
+  const user: Record<string, string> = {};
+  for (const [k, v] of Object.entries(h)) if (k.startsWith('x-amz-meta-')) user[k.slice(11)] = v;
+  const enc = (h['content-encoding'] ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s && s !== 'aws-chunked')
+    .join(', ');
+  const meta: ObjectMeta = { user };
+  if (h['content-type']) meta.contentType = h['content-type'];
+  if (enc) meta.contentEncoding = enc;
+  if (h['content-disposition']) meta.contentDisposition = h['content-disposition'];
+  if (h['cache-control']) meta.cacheControl = h['cache-control'];
+  if (h['content-language']) meta.contentLanguage = h['content-language'];
+  return meta;
+}
+
+/** The headers S3 answers GET/HEAD with, including `response-*` query overrides of presigned URLs. */
+export function objectHeaders(info: ObjectInfo, query: Map<string, string>): Record<string, string> {
+  const m = info.meta;
+  const h: Record<string, string> = {
+    etag: info.etag,
+    'last-modified': info.lastModified.toUTCString(),
+    'accept-ranges': 'bytes',
+    'content-type': query.get('response-content-type') ?? m.contentType ?? 'binary/octet-stream',
+  };
+  const opt: Array<[string, string | undefined, string]> = [
+    ['content-encoding', m.contentEncoding, 'response-content-encoding'],
+    ['content-disposition', m.contentDisposition, 'response-content-disposition'],
+    ['cache-control', m.cacheControl, 'response-cache-control'],
+    ['content-language', m.contentLanguage, 'response-content-language'],
+    ['expires', undefined, 'response-expires'],
+  ];
+  for (const [name, v, override] of opt) {
+    const val = query.get(override) ?? v;
+    if (val) h[name] = val;
+  }
+  for (const [k, v] of Object.entries(m.user)) h[`x-amz-meta-${k}`] = v;
+  return h;
+}
+
+/** Reads a small request body (XML documents, policies) whole. */
+export async function smallBody(c: S3Ctx, limit = 2 * 1024 * 1024): Promise<string> {
+  const chunks: Buffer[] = [];
+  let n = 0;
+  for await (const chunk of c.req.raw) {
+    n += (chunk as Buffer).length;
+    if (n > limit) throw new TerraHubError('TH_S3_MALFORMED_XML', 'the request document is too large');
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export function xmlReply(c: S3Ctx, body: string, status = 200): FastifyReply {
+  return c.reply.status(status).type('application/xml').send(body);
+}

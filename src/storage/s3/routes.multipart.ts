@@ -1,0 +1,151 @@
+/**
+ * S3 multipart uploads: Create, UploadPart, UploadPartCopy, Complete (ETag `md5-of-part-md5s-N`), Abort,
+ * ListParts, ListMultipartUploads. Parts count against the bucket owner's quota when written.
+ */
+import { TerraHubError } from '../../core/errors.ts';
+import { validateKey } from '../service.ts';
+import type { UploadInfo } from '../store/object-store.ts';
+import { decodeBody } from './body.ts';
+import {
+  bucketOf,
+  keyOf,
+  metaFromHeaders,
+  requireRead,
+  requireWrite,
+  smallBody,
+  xmlReply,
+  type S3Ctx,
+} from './context.ts';
+import { parseRange } from './routes.objects.ts';
+import { parseCopySource } from './routes.objects.ts';
+import { doc, el, parseCompleteParts } from './xml.ts';
+
+async function upload(c: S3Ctx, bucket: string, key: string): Promise<UploadInfo> {
+  const id = c.r.query.get('uploadId') ?? '';
+  const u = await c.svc.store.getUpload(id);
+  if (!u || u.bucket !== bucket || u.key !== key) throw new TerraHubError('TH_S3_NO_SUCH_UPLOAD');
+  return u;
+}
+
+export async function createUpload(c: S3Ctx) {
+  const bucket = bucketOf(c);
+  const key = validateKey(keyOf(c));
+  requireWrite(c, bucket);
+  const uploadId = await c.svc.store.createUpload(bucket, key, metaFromHeaders(c.r.headers));
+  return xmlReply(
+    c,
+    doc('InitiateMultipartUploadResult', el('Bucket', bucket) + el('Key', key) + el('UploadId', uploadId)),
+  );
+}
+
+function partNumber(c: S3Ctx): number {
+  const n = Number(c.r.query.get('partNumber'));
+  if (!Number.isInteger(n) || n < 1 || n > 10000) {
+    throw new TerraHubError('TH_S3_INVALID_ARGUMENT', 'partNumber must be an integer from 1 to 10000');
+  }
+  return n;
+}
+
+export async function uploadPart(c: S3Ctx) {
+  const bucket = bucketOf(c);
+  const key = keyOf(c);
+  const b = requireWrite(c, bucket);
+  const u = await upload(c, bucket, key);
+  const n = partNumber(c);
+  const maxBytes = c.svc.quotaLeft(b);
+  const source = c.r.headers['x-amz-copy-source'];
+  if (source) {
+    const src = parseCopySource(source);
+    requireRead(c, src.bucket, false);
+    const info = await c.svc.store.head(src.bucket, src.key);
+    if (!info) throw new TerraHubError('TH_S3_NO_SUCH_KEY', `no key "${src.key}" in bucket "${src.bucket}"`);
+    const range = parseRange(c.r.headers['x-amz-copy-source-range'], info.size) ?? undefined;
+    const got = await c.svc.store.get(src.bucket, src.key, range);
+    if (!got) throw new TerraHubError('TH_S3_NO_SUCH_KEY');
+    const part = await c.svc.store.putPart(u.uploadId, n, got.body, { maxBytes });
+    return xmlReply(
+      c,
+      doc('CopyPartResult', el('LastModified', part.lastModified.toISOString()) + el('ETag', part.etag)),
+    );
+  }
+  const body = decodeBody(c.req.raw, c.r.headers, c.caller.auth);
+  if (body.declaredLength !== undefined && body.declaredLength > maxBytes)
+    throw new TerraHubError('TH_S3_QUOTA_EXCEEDED');
+  const part = await c.svc.store.putPart(u.uploadId, n, body.body, { maxBytes, check: () => body.check() });
+  return c.reply
+    .status(200)
+    .headers({ etag: part.etag, ...body.checksumHeader() })
+    .send();
+}
+
+export async function completeUpload(c: S3Ctx) {
+  const bucket = bucketOf(c);
+  const key = keyOf(c);
+  const b = requireWrite(c, bucket);
+  const u = await upload(c, bucket, key);
+  const parts = parseCompleteParts(await smallBody(c));
+  const stored = await c.svc.store.listParts(u.uploadId);
+  const total = stored
+    .filter((p) => parts.some((w) => w.partNumber === p.partNumber))
+    .reduce((s, p) => s + p.size, 0);
+  const old = await c.svc.store.head(bucket, key);
+  if (total > c.svc.quotaLeft(b) + (old?.size ?? 0)) throw new TerraHubError('TH_S3_QUOTA_EXCEEDED');
+  const info = await c.svc.store.completeUpload(u.uploadId, parts);
+  c.svc.accountWrite(bucket, info.size, old?.size ?? 0);
+  return xmlReply(
+    c,
+    doc(
+      'CompleteMultipartUploadResult',
+      el('Location', `/${bucket}/${key}`) + el('Bucket', bucket) + el('Key', key) + el('ETag', info.etag),
+    ),
+  );
+}
+
+export async function abortUpload(c: S3Ctx) {
+  const bucket = bucketOf(c);
+  const key = keyOf(c);
+  requireWrite(c, bucket);
+  const u = await upload(c, bucket, key);
+  await c.svc.store.abortUpload(u.uploadId);
+  return c.reply.status(204).send();
+}
+
+export async function listParts(c: S3Ctx) {
+  const bucket = bucketOf(c);
+  const key = keyOf(c);
+  requireWrite(c, bucket);
+  const u = await upload(c, bucket, key);
+  const marker = Number(c.r.query.get('part-number-marker') ?? 0) || 0;
+  const max = Math.min(1000, Number(c.r.query.get('max-parts') ?? 1000) || 1000);
+  const all = (await c.svc.store.listParts(u.uploadId)).filter((p) => p.partNumber > marker);
+  const page = all.slice(0, max);
+  const truncated = all.length > max;
+  let body = el('Bucket', bucket) + el('Key', key) + el('UploadId', u.uploadId);
+  body += el('PartNumberMarker', marker) + el('MaxParts', max) + el('IsTruncated', truncated);
+  if (truncated) body += el('NextPartNumberMarker', page[page.length - 1]!.partNumber);
+  body += el('StorageClass', 'STANDARD');
+  for (const p of page) {
+    body += `<Part>${el('PartNumber', p.partNumber)}${el('LastModified', p.lastModified.toISOString())}${el('ETag', p.etag)}${el('Size', p.size)}</Part>`;
+  }
+  return xmlReply(c, doc('ListPartsResult', body));
+}
+
+export async function listUploads(c: S3Ctx) {
+  const bucket = bucketOf(c);
+  requireWrite(c, bucket);
+  const prefix = c.r.query.get('prefix') ?? '';
+  const keyMarker = c.r.query.get('key-marker') ?? '';
+  const max = Math.min(1000, Number(c.r.query.get('max-uploads') ?? 1000) || 1000);
+  const all = (await c.svc.store.listUploads(bucket)).filter(
+    (u) => u.key.startsWith(prefix) && u.key > keyMarker,
+  );
+  const page = all.slice(0, max);
+  let body =
+    el('Bucket', bucket) + el('KeyMarker', keyMarker) + el('UploadIdMarker', '') + el('Prefix', prefix);
+  body += el('MaxUploads', max) + el('IsTruncated', all.length > max);
+  if (all.length > max) body += el('NextKeyMarker', page[page.length - 1]!.key);
+  for (const u of page) {
+    body += `<Upload>${el('Key', u.key)}${el('UploadId', u.uploadId)}${el('StorageClass', 'STANDARD')}${el('Initiated', u.initiated.toISOString())}</Upload>`;
+  }
+  return xmlReply(c, doc('ListMultipartUploadsResult', body));
+}

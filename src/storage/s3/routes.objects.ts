@@ -1,0 +1,185 @@
+/** S3 object operations: GetObject, HeadObject, PutObject, CopyObject, DeleteObject, DeleteObjects. */
+import { TerraHubError } from '../../core/errors.ts';
+import type { ByteRange, ObjectInfo } from '../store/object-store.ts';
+import { decodeBody } from './body.ts';
+import {
+  bucketOf,
+  keyOf,
+  metaFromHeaders,
+  objectHeaders,
+  requireRead,
+  requireWrite,
+  smallBody,
+  xmlReply,
+  type S3Ctx,
+} from './context.ts';
+import { doc, el, parseDeleteObjects } from './xml.ts';
+
+const bare = (etag: string) => etag.replace(/^W\//, '').replace(/"/g, '').trim();
+
+function etagMatches(header: string, etag: string): boolean {
+  return header.split(',').some((t) => t.trim() === '*' || bare(t) === bare(etag));
+}
+
+/** S3's conditional GET/HEAD rules; throws 412 or 304. */
+export function checkConditions(h: Record<string, string>, info: ObjectInfo): void {
+  const modified = Math.floor(info.lastModified.getTime() / 1000) * 1000;
+  const ifMatch = h['if-match'];
+  const ifNoneMatch = h['if-none-match'];
+  const since = (v: string | undefined) => (v ? Date.parse(v) : NaN);
+  if (ifMatch !== undefined) {
+    if (!etagMatches(ifMatch, info.etag)) throw new TerraHubError('TH_S3_PRECONDITION_FAILED');
+  } else if (modified > since(h['if-unmodified-since'])) {
+    throw new TerraHubError('TH_S3_PRECONDITION_FAILED');
+  }
+  if (ifNoneMatch !== undefined) {
+    if (etagMatches(ifNoneMatch, info.etag)) throw new TerraHubError('TH_S3_NOT_MODIFIED');
+  } else if (modified <= since(h['if-modified-since'])) {
+    throw new TerraHubError('TH_S3_NOT_MODIFIED');
+  }
+}
+
+/** A single byte range from a Range header; null for none or one S3 ignores; 416 when unsatisfiable. */
+export function parseRange(header: string | undefined, size: number): ByteRange | null {
+  const m = header ? /^bytes=(\d*)-(\d*)$/.exec(header.trim()) : null;
+  if (!m || (m[1] === '' && m[2] === '')) return null;
+  let start: number;
+  let end: number;
+  if (m[1] === '') {
+    const n = Number(m[2]);
+    if (n === 0) throw new TerraHubError('TH_S3_INVALID_RANGE');
+    start = Math.max(0, size - n);
+    end = size - 1;
+  } else {
+    start = Number(m[1]);
+    end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
+    if (m[2] !== '' && Number(m[2]) < start) return null;
+  }
+  if (start >= size) throw new TerraHubError('TH_S3_INVALID_RANGE');
+  return { start, end };
+}
+
+export async function getObject(c: S3Ctx, head: boolean) {
+  const bucket = bucketOf(c);
+  const key = keyOf(c);
+  requireRead(c, bucket, true);
+  const info = await c.svc.store.head(bucket, key);
+  if (!info) throw new TerraHubError('TH_S3_NO_SUCH_KEY', `no key "${key}" in bucket "${bucket}"`);
+  checkConditions(c.r.headers, info);
+  let range: ByteRange | null;
+  try {
+    range = parseRange(c.r.headers['range'], info.size);
+  } catch (e) {
+    void c.reply.header('content-range', `bytes */${info.size}`);
+    throw e;
+  }
+  const headers = objectHeaders(info, c.r.query);
+  if (range) headers['content-range'] = `bytes ${range.start}-${range.end}/${info.size}`;
+  const length = range ? range.end - range.start + 1 : info.size;
+  headers['content-length'] = String(length);
+  void c.reply.status(range ? 206 : 200).headers(headers);
+  if (head) return c.reply.send();
+  if (length === 0) return c.reply.send('');
+  const got = await c.svc.store.get(bucket, key, range ?? undefined);
+  if (!got) throw new TerraHubError('TH_S3_NO_SUCH_KEY');
+  if (got.info.etag !== info.etag) {
+    // Replaced between the HEAD and the open: answer with the version actually streamed.
+    got.body.destroy();
+    return getObject(c, head);
+  }
+  return c.reply.send(got.body);
+}
+
+export async function putObject(c: S3Ctx) {
+  const bucket = bucketOf(c);
+  const key = keyOf(c);
+  if (c.r.headers['x-amz-copy-source']) return copyObject(c, bucket, key);
+  requireWrite(c, bucket);
+  if (c.r.headers['if-none-match'] === '*' && (await c.svc.store.head(bucket, key))) {
+    throw new TerraHubError('TH_S3_PRECONDITION_FAILED');
+  }
+  const body = decodeBody(c.req.raw, c.r.headers, c.caller.auth);
+  const info = await c.svc.putObject(
+    c.caller.principal,
+    bucket,
+    key,
+    body.body,
+    metaFromHeaders(c.r.headers),
+    {
+      ...(body.declaredLength !== undefined ? { declaredLength: body.declaredLength } : {}),
+      check: () => body.check(),
+    },
+  );
+  return c.reply
+    .status(200)
+    .headers({ etag: info.etag, ...body.checksumHeader() })
+    .send();
+}
+
+/** `x-amz-copy-source` as {bucket, key}: `/bucket/key` or `bucket/key`, URL-encoded. */
+export function parseCopySource(raw: string): { bucket: string; key: string } {
+  let s: string;
+  try {
+    s = decodeURIComponent(raw.split('?')[0]!).replace(/^\//, '');
+  } catch {
+    throw new TerraHubError('TH_S3_INVALID_ARGUMENT', 'x-amz-copy-source is not valid percent-encoding');
+  }
+  const i = s.indexOf('/');
+  if (i <= 0 || i === s.length - 1)
+    throw new TerraHubError('TH_S3_INVALID_ARGUMENT', 'x-amz-copy-source must be bucket/key');
+  return { bucket: s.slice(0, i), key: s.slice(i + 1) };
+}
+
+async function copyObject(c: S3Ctx, bucket: string, key: string) {
+  const src = parseCopySource(c.r.headers['x-amz-copy-source']!);
+  requireRead(c, src.bucket, false);
+  requireWrite(c, bucket);
+  const got = await c.svc.store.get(src.bucket, src.key);
+  if (!got) throw new TerraHubError('TH_S3_NO_SUCH_KEY', `no key "${src.key}" in bucket "${src.bucket}"`);
+  const h = c.r.headers;
+  const ifMatch = h['x-amz-copy-source-if-match'];
+  if (ifMatch !== undefined && !etagMatches(ifMatch, got.info.etag)) {
+    got.body.destroy();
+    throw new TerraHubError('TH_S3_PRECONDITION_FAILED');
+  }
+  const replace = (h['x-amz-metadata-directive'] ?? 'COPY').toUpperCase() === 'REPLACE';
+  if (!replace && src.bucket === bucket && src.key === key) {
+    got.body.destroy();
+    throw new TerraHubError(
+      'TH_S3_INVALID_ARGUMENT',
+      'copying an object onto itself needs x-amz-metadata-directive: REPLACE',
+    );
+  }
+  const meta = replace ? metaFromHeaders(h) : got.info.meta;
+  const info = await c.svc.putObject(c.caller.principal, bucket, key, got.body, meta, {
+    declaredLength: got.info.size,
+  });
+  return xmlReply(
+    c,
+    doc('CopyObjectResult', el('LastModified', info.lastModified.toISOString()) + el('ETag', info.etag)),
+  );
+}
+
+export async function deleteObject(c: S3Ctx) {
+  const bucket = bucketOf(c);
+  requireWrite(c, bucket);
+  await c.svc.deleteObject(c.caller.principal, bucket, keyOf(c));
+  return c.reply.status(204).send();
+}
+
+export async function deleteObjects(c: S3Ctx) {
+  const bucket = bucketOf(c);
+  requireWrite(c, bucket);
+  const { keys, quiet } = parseDeleteObjects(await smallBody(c));
+  let out = '';
+  for (const key of keys) {
+    try {
+      await c.svc.deleteObject(c.caller.principal, bucket, key);
+      if (!quiet) out += `<Deleted>${el('Key', key)}</Deleted>`;
+    } catch (e) {
+      const err = e instanceof TerraHubError ? e : new TerraHubError('TH_INTERNAL');
+      out += `<Error>${el('Key', key)}${el('Code', err.code === 'TH_S3_ACCESS_DENIED' ? 'AccessDenied' : 'InternalError')}${el('Message', err.message)}</Error>`;
+    }
+  }
+  return xmlReply(c, doc('DeleteResult', out));
+}
