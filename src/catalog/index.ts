@@ -15,10 +15,13 @@
  * @example
  *   const page = await services.catalog.search(principal, { collections: ['naip'], bbox: [-86, 30, -85, 31], limit: 50 });
  */
+import { readFileSync } from 'node:fs';
+import type { FastifyInstance } from 'fastify';
 import type { Principal } from '../core/identity/index.ts';
 import type { Db } from '../core/db.ts';
 import { CatalogService } from './service.ts';
 import { SqliteCatalogStore } from './sqlite/store.sqlite.ts';
+import { stacApi } from './api/plugin.ts';
 
 export { CatalogService, type SearchResult } from './service.ts';
 export type { CatalogStore } from './store.ts';
@@ -42,4 +45,28 @@ export function systemPrincipal(): Principal {
     scopes: new Set(['admin', 'read:catalog', 'write:catalog']),
     tokenId: null,
   };
+}
+
+/**
+ * Registers the STAC API on `app` under `prefix`. `publicUrl()` is the origin's URL as users reach it (read
+ * per request: the port may be bound after start). `queryablesFile` is the catalog.queryables setting.
+ */
+export async function registerStacApi(
+  app: FastifyInstance,
+  opts: { catalog: CatalogService; prefix: string; publicUrl: () => string; queryablesFile: string },
+): Promise<void> {
+  let extraQueryables: Record<string, unknown> = {};
+  if (opts.queryablesFile) {
+    try {
+      extraQueryables = JSON.parse(readFileSync(opts.queryablesFile, 'utf8')) as Record<string, unknown>;
+    } catch (e) {
+      throw new Error(`catalog.queryables: cannot read ${opts.queryablesFile}: ${(e as Error).message}`);
+    }
+  }
+  await app.register(stacApi, {
+    prefix: opts.prefix,
+    catalog: opts.catalog,
+    baseUrl: () => opts.publicUrl() + opts.prefix,
+    extraQueryables,
+  });
 }

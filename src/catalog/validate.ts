@@ -25,13 +25,16 @@ function files(dir: string): string[] {
 const stripHash = (id: string) => id.replace(/#$/, '');
 
 class Schemas {
-  private ajv = new Ajv({ strict: false, allErrors: false, validateSchema: false });
+  private ajv = new Ajv({ strict: false, allErrors: false, validateSchema: false, logger: false });
   private validators = new Map<string, ValidateFunction>();
   /** Extension schema URL -> loaded. */
   readonly extensions = new Set<string>();
 
   constructor() {
     (addFormats as unknown as (a: Ajv) => void)(this.ajv);
+    // STAC uses IRIs (URLs that may hold non-ASCII text); any string is accepted, as stac-validator does.
+    this.ajv.addFormat('iri', true);
+    this.ajv.addFormat('iri-reference', true);
     for (const s of SCHEMA_STUBS) this.ajv.addSchema(s);
     for (const f of [...files(CORE), ...files(join(DIR, 'extensions'))]) {
       const schema = JSON.parse(readFileSync(f, 'utf8')) as { $id?: string };

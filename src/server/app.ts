@@ -14,6 +14,7 @@ import { hubApi } from '../hub/api/index.ts';
 import type { UserModelExtra } from '../hub/api/users.routes.ts';
 import { s3App } from '../storage/s3/app.ts';
 import { sasRoutes } from '../storage/sas.routes.ts';
+import { registerStacApi } from '../catalog/index.ts';
 import type { Services } from './services.ts';
 
 export interface Listener {
@@ -94,7 +95,13 @@ export async function buildHttp(s: Services): Promise<HttpApps> {
   });
   listeners.push({ name: 's3', app: s3, host: s.config['s3.host'], port: s.config['s3.port'] });
 
-  // 5. Catalog: STAC API under /api/stac/v1.
+  // 5. Catalog: STAC API under /api/stac/v1 (its own STAC error shape, set inside the plugin).
+  await registerStacApi(origin, {
+    catalog: s.catalog,
+    prefix: '/api/stac/v1',
+    publicUrl: () => s.publicUrl,
+    queryablesFile: s.config['catalog.queryables'],
+  });
 
   // 6. Data API under /api/data/v1.
 

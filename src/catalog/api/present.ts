@@ -1,0 +1,70 @@
+/**
+ * Turns CatalogService results into STAC API responses: FeatureCollections with links, numberMatched and
+ * next links (GET: the same URL with a token; POST: method, body with the token, merge false).
+ */
+import type { FastifyRequest } from 'fastify';
+import { applyFields, parseFields } from '../fields.ts';
+import type { StacLink } from '../model.ts';
+import type { SearchResult } from '../service.ts';
+import { GEOJSON, JSON_TYPE, withItemLinks } from './links.ts';
+
+export interface PageContext {
+  base: string;
+  /** Absolute URL of this endpoint without its query. */
+  selfUrl: string;
+  limit: number;
+  /** The POST body, for POST next links; null for GET. */
+  postBody: Record<string, unknown> | null;
+  req: FastifyRequest;
+}
+
+function nextLink(ctx: PageContext, token: string): StacLink {
+  if (ctx.postBody) {
+    return {
+      rel: 'next',
+      type: GEOJSON,
+      href: ctx.selfUrl,
+      method: 'POST',
+      body: { ...ctx.postBody, token },
+      merge: false,
+    };
+  }
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(ctx.req.query as Record<string, unknown>)) {
+    if (k === 'token') continue;
+    for (const x of Array.isArray(v) ? v : [v]) params.append(k, String(x));
+  }
+  params.set('token', token);
+  return { rel: 'next', type: GEOJSON, href: `${ctx.selfUrl}?${params.toString()}` };
+}
+
+export function featureCollection(ctx: PageContext, r: SearchResult): Record<string, unknown> {
+  const fields = parseFields(r.fields);
+  const features = r.items.map((i) => applyFields(withItemLinks(ctx.base, i), fields));
+  const links: StacLink[] = [
+    { rel: 'root', type: JSON_TYPE, href: `${ctx.base}/` },
+    { rel: 'self', type: GEOJSON, href: ctx.req.url ? absolute(ctx) : ctx.selfUrl },
+  ];
+  if (r.next) links.push(nextLink(ctx, r.next));
+  return {
+    type: 'FeatureCollection',
+    features,
+    links,
+    numberMatched: r.numberMatched,
+    numberReturned: features.length,
+    ...(r.numberMatchedExact ? {} : { 'terrahub:numberMatchedExact': false }),
+    context: { returned: features.length, limit: ctx.limit, matched: r.numberMatched },
+  };
+}
+
+function absolute(ctx: PageContext): string {
+  const q = ctx.req.url.indexOf('?');
+  return q < 0 ? ctx.selfUrl : ctx.selfUrl + ctx.req.url.slice(q);
+}
+
+/** GET query parameters to the POST search body form (fields, sortby, ids... stay strings: the parser knows). */
+export function queryToBody(query: Record<string, unknown>): Record<string, unknown> {
+  const body: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(query)) body[k] = Array.isArray(v) ? v.join(',') : v;
+  return body;
+}
