@@ -133,6 +133,11 @@ export const ERROR_CODES = {
     message: 'The form is stale or was not sent by this site (CSRF check): reload the page.',
   },
   TH_HUB_OVER_QUOTA: { status: 507, message: 'The home directory is over its quota: delete files first.' },
+
+  // --- environments -------------------------------------------------------------------------------
+  TH_ENV_PROFILE_NOT_FOUND: { status: 404, message: 'No environment profile with that name.' },
+  TH_ENV_BUSY: { status: 409, message: 'The environment is being built by another process.' },
+  TH_ENV_BUILD_FAILED: { status: 500, message: 'Building the environment failed.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -11,10 +11,12 @@ import { authPlugin } from '../core/http/auth.ts';
 import { jsonErrorHandler, jsonNotFoundHandler } from '../core/http/errors.ts';
 import { metricsPlugin } from '../core/http/metrics.ts';
 import { hubApi } from '../hub/api/index.ts';
+import { hubHttp } from '../hub/http.ts';
 import type { UserModelExtra } from '../hub/api/users.routes.ts';
 import { s3App } from '../storage/s3/app.ts';
 import { sasRoutes } from '../storage/sas.routes.ts';
 import { registerStacApi } from '../catalog/index.ts';
+import { dataApi } from '../tiler/index.ts';
 import type { Services } from './services.ts';
 
 export interface Listener {
@@ -103,9 +105,16 @@ export async function buildHttp(s: Services): Promise<HttpApps> {
     queryablesFile: s.config['catalog.queryables'],
   });
 
-  // 6. Data API under /api/data/v1.
+  // 6. Data API under /api/data/v1 (reads storage with the caller's rights, and the catalog).
+  await origin.register(dataApi, {
+    prefix: '/api/data/v1',
+    tiler: s.tiler,
+    publicUrl: s.config.publicUrl,
+    catalog: s.catalog,
+  });
 
   // 7. Hub pages, spawner and proxy under /hub/ and /user/.
+  if (s.hub) await hubHttp(origin, s, s.hub, userModelExtras);
 
   return { origin, listeners };
 }

@@ -12,8 +12,11 @@ import type { Config } from '../core/config/keys.ts';
 import { openDatabase, type Db } from '../core/db.ts';
 import { Metrics } from '../core/http/metrics.ts';
 import { Identity } from '../core/identity/index.ts';
+import { EnvironmentService } from '../envs/service.ts';
 import type { Logger } from '../core/log.ts';
+import { HubService } from '../hub/service.ts';
 import { buildStorage, type StorageService } from '../storage/index.ts';
+import { buildTiler, type TilerService } from '../tiler/service.ts';
 
 export interface Services {
   config: Config;
@@ -27,10 +30,16 @@ export interface Services {
   storage: StorageService;
   /** The STAC catalog (src/catalog/index.ts documents it). */
   catalog: CatalogService;
+  /** The data API's caches and dataset opener (src/tiler/service.ts). */
+  tiler: TilerService;
   /** URL of the main origin as users reach it (no trailing slash). */
   publicUrl: string;
   /** URL of the S3 endpoint as users reach it (no trailing slash). */
   s3PublicUrl: string;
+  /** The hub: servers, sessions, spawner, culler (slot 6). */
+  hub?: HubService;
+  /** Users' Python environments, quickstarts and process environment variables (src/envs/service.ts). */
+  envs: EnvironmentService;
   /** Things to close, last first, when TerraHub stops. */
   closers: Array<() => Promise<void> | void>;
 }
@@ -88,9 +97,15 @@ export async function buildServices(config: Config, log: Logger): Promise<Servic
   });
   closers.push(() => services.catalog.store.close());
 
-  // 5. Raster / data API caches.
+  // 5. Raster / data API caches: one byte-range cache shared by every request, reading through storage.
+  services.tiler = buildTiler(config, services.storage);
 
-  // 6. Hub (launcher, spawner, culler) and environments.
+  // 6. Hub (launcher, spawner, culler) and environments. Its background loop starts with the HTTP apps.
+  // 6a. Environments (users' Python venvs, quickstarts, user environment variables), before the hub that uses them.
+  services.envs = new EnvironmentService({ ...services, urls: () => services });
+  const hub = new HubService({ ...services, urls: () => services });
+  services.hub = hub;
+  closers.push(() => hub.close());
 
   return services;
 }

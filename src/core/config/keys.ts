@@ -6,7 +6,8 @@
  * (`TERRAHUB_S3_PORT`); in a YAML/TOML file the dots are nesting (`s3: { port: 9000 }`).
  * Each area owns one section below: add keys to your own section only.
  */
-import { bool, bytes, duration, enumOf, int, port, str, type KeyDef } from './types.ts';
+import { bool, bytes, duration, enumOf, int, json, port, str, type KeyDef } from './types.ts';
+import { DEFAULT_PROFILES, parseProfiles } from '../../hub/profiles.ts';
 
 export const CONFIG_KEYS = {
   // --- server -------------------------------------------------------------------------------------
@@ -80,10 +81,78 @@ export const CONFIG_KEYS = {
   ),
 
   // --- data API (tiler) ---------------------------------------------------------------------------
+  'tiler.allowedHosts': str(
+    '',
+    'Comma-separated host names (host or host:port) the data API may read COGs from by http(s) URL, besides ' +
+      "TerraHub's own storage. Empty: storage only, so the API cannot be used for server-side request forgery.",
+  ),
+  'tiler.cacheSize': bytes(
+    '256MB',
+    'Memory for the data API cache of COG byte ranges (headers and tiles), shared by all requests.',
+  ),
+  'tiler.maxItemsPerTile': int(20, 'Most items a mosaic tile reads; items past the cap are skipped.', {
+    min: 1,
+    max: 500,
+  }),
+  'tiler.maxImageSize': int(
+    4096,
+    'Largest width or height, in pixels, of a preview or bbox image (400 above).',
+    { min: 256, max: 20000 },
+  ),
+  'tiler.cacheMaxAge': duration(
+    '1h',
+    'max-age the data API sends in Cache-Control for tiles and other images.',
+  ),
 
   // --- hub ----------------------------------------------------------------------------------------
+  'hub.jupyterCommand': str(
+    'jupyter',
+    "Command that starts users' Jupyter servers (`<command> lab ...`) for profiles that name no environment.",
+  ),
+  'hub.profiles': json(
+    DEFAULT_PROFILES,
+    'Server profiles users choose from (the first is the default), as JSON: a list of {name, description, environment, cpus, memory ("8GB"), idleTimeout ("1h"), maxAge, quota}.',
+    parseProfiles,
+  ),
+  'hub.unixUsers': enumOf(
+    ['auto', 'on', 'off'] as const,
+    'auto',
+    'Run each server as its own Unix account `terrahub-{name}` (home mode 0700). auto: when TerraHub runs as root.',
+  ),
+  'hub.startTimeout': duration(
+    '120s',
+    'How long a server may take to answer its readiness probe before the start fails.',
+  ),
+  'hub.stopGrace': duration('10s', 'Time between SIGTERM and SIGKILL when a server is stopped.'),
+  'hub.stopServersOnExit': bool(
+    true,
+    'Stop running servers when TerraHub shuts down cleanly (after a crash they are re-adopted either way).',
+  ),
+  'hub.cullInterval': duration(
+    '60s',
+    'How often the idle culler and the liveness check look at running servers.',
+  ),
+  'hub.homeQuota': bytes('10GB', "Default quota of a user's home directory (profiles may set their own)."),
+  'hub.usageInterval': duration('5m', 'How often home directory usage is measured in the background.'),
+  'hub.sessionMaxAge': duration('14d', 'Lifetime of a browser login session.'),
 
   // --- environments -------------------------------------------------------------------------------
+  'envs.python': str(
+    'python3',
+    'Python interpreter (3.10 or newer) that `terrahub env build` makes environments (venvs) with.',
+  ),
+  'envs.profilesDir': str(
+    '',
+    'Directory of extra environment profiles, each a folder `<name>/requirements.lock.txt` (wins over a built-in of the same name).',
+  ),
+  'envs.buildOnStart': bool(
+    false,
+    'Build the `default` environment in the background at start-up when it is missing or out of date (needs PyPI access; takes minutes the first time).',
+  ),
+  'envs.demoData': bool(
+    true,
+    'Create the public `demo` collection (generated scenes and a DEM) at start-up when it is missing.',
+  ),
 } satisfies Record<string, KeyDef<unknown>>;
 
 export type ConfigKey = keyof typeof CONFIG_KEYS;

@@ -71,8 +71,7 @@ export function sourcePixelMap(dst: DestGrid, src: SourceGeo): PixelMap {
       const ok =
         !Number.isNaN(pm[0]) &&
         !Number.isNaN(ix) &&
-        Math.abs(ix - pm[0]) <= MAX_ERROR_PX &&
-        Math.abs(iy - pm[1]) <= MAX_ERROR_PX;
+        Math.abs(ix - pm[0]) + Math.abs(iy - pm[1]) <= MAX_ERROR_PX;
       if (ok) {
         for (let c = c0 + 1; c < c1; c++) {
           const u = (c - c0) / (c1 - c0);

@@ -33,13 +33,15 @@ function validity(src: SourceWindow): Uint8Array {
   const n = src.width * src.height;
   const ok = new Uint8Array(n);
   const { mask, nodata } = src;
+  // As GDAL's per-dataset nodata mask: a pixel is nodata when every band holds the nodata value (or NaN).
   for (let i = 0; i < n; i++) {
     let v = mask ? (mask[i] !== 0 ? 1 : 0) : 1;
     if (v) {
+      v = 0;
       for (const band of src.data) {
         const p = band[i]!;
-        if (p !== p || (nodata !== null && p === nodata)) {
-          v = 0;
+        if (p === p && (nodata === null || p !== nodata)) {
+          v = 1;
           break;
         }
       }

@@ -60,7 +60,8 @@ export async function readWarped(
   const out = resample(
     {
       data,
-      mask: opts.nodata !== undefined && opts.nodata !== null ? null : mask,
+      // The reader's mask covers mask bands and alpha; nodata is judged here, across bands, as GDAL does.
+      mask: ds.hasMask && (opts.nodata === undefined || opts.nodata === null) ? mask : null,
       width: x1 - x0,
       height: y1 - y0,
       nodata,

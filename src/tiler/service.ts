@@ -1,0 +1,27 @@
+/**
+ * The data API's service: the shared byte-range cache, the dataset opener and the settings, built once in
+ * services.ts (slot 5) and handed to the routes. No HTTP here.
+ */
+import type { Config } from '../core/config/keys.ts';
+import { ByteRangeCache } from './range-cache.ts';
+import { RasterSources, type StorageAccess } from './sources.ts';
+
+export interface TilerService {
+  cache: ByteRangeCache;
+  sources: RasterSources;
+  maxItemsPerTile: number;
+  maxImageSize: number;
+  /** Seconds, for Cache-Control. */
+  cacheMaxAge: number;
+}
+
+export function buildTiler(config: Config, storage: StorageAccess | null): TilerService {
+  const cache = new ByteRangeCache(config['tiler.cacheSize']);
+  return {
+    cache,
+    sources: new RasterSources(storage, cache, config['tiler.allowedHosts']),
+    maxItemsPerTile: config['tiler.maxItemsPerTile'],
+    maxImageSize: config['tiler.maxImageSize'],
+    cacheMaxAge: Math.round(config['tiler.cacheMaxAge'] / 1000),
+  };
+}
