@@ -98,6 +98,12 @@ function s3ErrorHandler(raw: Error, req: FastifyRequest, reply: FastifyReply): v
     return;
   }
   void reply.header('x-amz-request-id', req.id);
+  if (!req.raw.complete) {
+    // The body was refused part way: drop the rest and the connection, or its bytes would be parsed as
+    // the next request on this keep-alive socket.
+    void reply.header('connection', 'close');
+    req.raw.resume();
+  }
   // HEAD answers and 304s carry no body; S3 clients read the status alone there.
   if (req.method === 'HEAD' || e.status === 304) {
     void reply.status(e.status).send();

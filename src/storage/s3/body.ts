@@ -79,6 +79,9 @@ export function decodeBody(
   });
 
   const out = new PassThrough({ highWaterMark: 1024 * 1024 });
+  // The consumer attaches after an await (authorization, quota); until then an early body error must not
+  // be an uncaught 'error' event. The consumer still sees it: `out` stays errored.
+  out.on('error', () => undefined);
   const stages: Readable[] = decoder ? [raw, decoder, tap] : [raw, tap];
   for (const s of stages) s.on('error', (e) => out.destroy(e));
   raw.on('aborted', () =>
