@@ -1,0 +1,71 @@
+/**
+ * The idle culler, built in: a running server with no activity for its profile's idle timeout is stopped,
+ * and one older than the profile's maximum age too. Activity is the latest of what the proxy saw and what the
+ * Jupyter server reports (/api/status last_activity); a kernel that is busy counts as activity now, so a
+ * long computation is never culled. Every decision is logged.
+ */
+import type { Identity } from '../core/identity/index.ts';
+import type { Logger } from '../core/log.ts';
+import type { ActivityTracker } from './proxy/activity.ts';
+import { jupyterGet, jupyterStatus } from './spawner/probe.ts';
+import { serverPrefix, type Spawner } from './spawner/spawner.ts';
+import type { ServerStore } from './store.ts';
+
+export interface CullerDeps {
+  store: ServerStore;
+  identity: Identity;
+  spawner: Spawner;
+  activity: ActivityTracker;
+  log: Logger;
+}
+
+/** Latest activity of a running server in ms since the epoch (and records it in the database). */
+export async function latestActivity(d: CullerDeps, userId: number): Promise<number | null> {
+  const row = d.store.get(userId);
+  const user = d.identity.users.byId(userId);
+  if (!row || row.state !== 'running' || !row.port || !row.secret || !user) return null;
+  const prefix = serverPrefix(user.name);
+  const times = [
+    Date.parse(row.readyAt ?? ''),
+    Date.parse(row.lastActivity ?? ''),
+    d.activity.get(userId)?.lastMs ?? 0,
+  ];
+  const status = await jupyterStatus(row.port, prefix, row.secret);
+  if (status?.last_activity) times.push(Date.parse(status.last_activity));
+  const kernels = await jupyterGet<Array<{ execution_state?: string }>>(
+    row.port,
+    `${prefix}api/kernels`,
+    row.secret,
+  );
+  if (kernels?.some((k) => k.execution_state === 'busy')) times.push(Date.now());
+  const latest = Math.max(...times.filter((t) => Number.isFinite(t)));
+  d.store.update(userId, '', { lastActivity: new Date(latest).toISOString() });
+  return latest;
+}
+
+export async function cullOnce(d: CullerDeps): Promise<void> {
+  const now = Date.now();
+  for (const row of d.store.active()) {
+    if (row.state !== 'running') continue;
+    const user = d.identity.users.byId(row.userId);
+    if (!user) continue;
+    let profile;
+    try {
+      profile = d.spawner.profile(row.profile);
+    } catch {
+      profile = d.spawner.profile(); // the profile was removed from the configuration: use the default's limits
+    }
+    const started = Date.parse(row.readyAt ?? row.startedAt ?? '');
+    if (profile.maxAgeMs && now - started > profile.maxAgeMs) {
+      d.log.info({ user: user.name, ageS: Math.round((now - started) / 1000) }, 'Culler:MaxAge');
+      d.spawner.stop(user, `culled: older than the maximum age of ${Math.round(profile.maxAgeMs / 1000)} s`);
+      continue;
+    }
+    const latest = await latestActivity(d, row.userId);
+    if (latest === null || !profile.idleTimeoutMs) continue;
+    if (now - latest > profile.idleTimeoutMs) {
+      d.log.info({ user: user.name, idleS: Math.round((now - latest) / 1000) }, 'Culler:Idle');
+      d.spawner.stop(user, `culled: idle for more than ${Math.round(profile.idleTimeoutMs / 1000)} s`);
+    }
+  }
+}

@@ -1,0 +1,116 @@
+/** Login (local users; first-use sign-up when `auth.signup` is on) and logout. */
+import type { FastifyInstance } from 'fastify';
+import { TerraHubError } from '../../core/errors.ts';
+import {
+  checkCsrf,
+  checkLoginCsrf,
+  endSession,
+  formField,
+  loginCsrf,
+  safeNext,
+  sessionOf,
+  startSession,
+  type PagesOptions,
+} from './context.ts';
+import { html, page } from './layout.ts';
+
+export async function loginRoutes(app: FastifyInstance, o: PagesOptions): Promise<void> {
+  const signup = o.config['auth.signup'];
+
+  const loginPage = (csrf: string, next: string, error = '') =>
+    page(
+      'Log in',
+      html`${error ? html`<p class="error" role="alert">${error}</p>` : ''}
+        <form method="post" action="/hub/login">
+          <input type="hidden" name="_csrf" value="${csrf}" /><input
+            type="hidden"
+            name="next"
+            value="${next}"
+          />
+          <label>User name <input name="username" autocomplete="username" required autofocus /></label>
+          <label
+            >Password <input name="password" type="password" autocomplete="current-password" required
+          /></label>
+          <button type="submit">Log in</button>
+        </form>
+        ${signup ? html`<p>No account yet? <a href="/hub/signup">Sign up</a>.</p>` : ''}`,
+    );
+
+  app.get<{ Querystring: { next?: string } }>('/login', async (req, reply) => {
+    const next = safeNext(req.query.next ?? '/hub/home');
+    if (sessionOf(o, req)) return reply.redirect(next, 302);
+    return reply.type('text/html; charset=utf-8').send(loginPage(loginCsrf(o, req, reply), next));
+  });
+
+  app.post('/login', async (req, reply) => {
+    checkLoginCsrf(req, req.body);
+    const name = formField(req.body, 'username').trim();
+    const user = await o.identity.users.checkPassword(name, formField(req.body, 'password'));
+    const next = safeNext(formField(req.body, 'next') || '/hub/home');
+    if (!user) {
+      req.log.info({ user: name }, 'Login:Failed');
+      return reply
+        .status(401)
+        .type('text/html; charset=utf-8')
+        .send(loginPage(formField(req.body, '_csrf'), next, 'Wrong user name or password.'));
+    }
+    startSession(o, req, reply, user);
+    req.log.info({ user: user.name }, 'Login:Succeeded');
+    return reply.redirect(next, 303);
+  });
+
+  app.get('/signup', async (req, reply) => {
+    if (!signup) throw new TerraHubError('TH_NOT_FOUND', 'sign-up is turned off on this hub');
+    const csrf = loginCsrf(o, req, reply);
+    return reply.type('text/html; charset=utf-8').send(
+      page(
+        'Sign up',
+        html`<form method="post" action="/hub/signup">
+          <input type="hidden" name="_csrf" value="${csrf}" />
+          <label
+            >User name <input name="username" required autofocus pattern="[a-z0-9][a-z0-9._\\-]{0,63}"
+          /></label>
+          <label
+            >Password (8 characters or more)
+            <input name="password" type="password" minlength="8" required autocomplete="new-password"
+          /></label>
+          <button type="submit">Create account</button>
+        </form>`,
+      ),
+    );
+  });
+
+  app.post('/signup', async (req, reply) => {
+    if (!signup) throw new TerraHubError('TH_NOT_FOUND', 'sign-up is turned off on this hub');
+    checkLoginCsrf(req, req.body);
+    const password = formField(req.body, 'password');
+    if (password.length < 8)
+      throw new TerraHubError('TH_BAD_REQUEST', 'passwords need at least 8 characters');
+    const user = await o.identity.users.create({ name: formField(req.body, 'username').trim(), password });
+    startSession(o, req, reply, user);
+    return reply.redirect('/hub/home', 303);
+  });
+
+  // JupyterLab's File > Log Out opens /hub/logout: confirm with a form, so that a link cannot log anyone out.
+  app.get('/logout', async (req, reply) => {
+    const s = sessionOf(o, req);
+    if (!s) return reply.redirect('/hub/login', 302);
+    return reply.type('text/html; charset=utf-8').send(
+      page(
+        'Log out',
+        html`<form method="post" action="/hub/logout">
+          <input type="hidden" name="_csrf" value="${s.csrf}" />
+          <button type="submit" autofocus>Log out ${s.user.name}</button>
+        </form>`,
+        { user: s.user, csrf: s.csrf },
+      ),
+    );
+  });
+
+  app.post('/logout', async (req, reply) => {
+    const s = sessionOf(o, req);
+    if (s) checkCsrf(s, req.body);
+    endSession(o, req, reply);
+    return reply.redirect('/hub/login', 303);
+  });
+}

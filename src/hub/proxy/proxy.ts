@@ -1,0 +1,208 @@
+/**
+ * The in-process proxy for `/user/{name}/...`: HTTP and WebSocket to the user's Jupyter server on 127.0.0.1,
+ * with the hub's access check in front. It runs on the origin's node:http server ahead of Fastify, so bodies
+ * stream in both directions unparsed and unbuffered. The hub's cookies and the caller's Authorization header
+ * are removed and the server's own secret token is sent instead, so the Jupyter server trusts only the hub.
+ */
+import {
+  Agent,
+  request,
+  type IncomingMessage,
+  type OutgoingHttpHeaders,
+  type ServerResponse,
+} from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Identity, User } from '../../core/identity/index.ts';
+import type { Logger } from '../../core/log.ts';
+import { HUB_COOKIE, USER_COOKIE, type Sessions } from '../sessions.ts';
+import type { Spawner } from '../spawner/spawner.ts';
+import type { ActivityTracker } from './activity.ts';
+import { decideAccess, ownerOf } from './access.ts';
+import { proxyErrorPage, type ErrorPage } from './pages.ts';
+
+export interface ProxyDeps {
+  identity: Identity;
+  sessions: Sessions;
+  spawner: Spawner;
+  activity: ActivityTracker;
+  log: Logger;
+  /** True when the user's home is over quota: uploads are refused. */
+  overQuota: (user: User) => boolean;
+  /** Whether the origin is served over https (for X-Forwarded-Proto). */
+  secure: boolean;
+}
+
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'te',
+  'trailer',
+  'upgrade',
+]);
+
+function stripCookies(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  const kept = header
+    .split(';')
+    .map((c) => c.trim())
+    .filter((c) => c && !c.startsWith(`${HUB_COOKIE}=`) && !c.startsWith(`${USER_COOKIE}=`));
+  return kept.length ? kept.join('; ') : undefined;
+}
+
+type Target = { owner: User; port: number; secret: string; caller: User };
+
+export class UserProxy {
+  private agent = new Agent({ keepAlive: true, maxSockets: 256 });
+  private sockets = new Set<Duplex>();
+
+  constructor(private readonly d: ProxyDeps) {}
+
+  handles(url: string | undefined): boolean {
+    return !!url && url.startsWith('/user/');
+  }
+
+  /** Access check and target lookup; renders the refusal itself and returns null when not allowed. */
+  private resolve(req: IncomingMessage, fail: (p: ErrorPage) => void): Target | null {
+    const name = ownerOf(req.url ?? '');
+    const owner = name ? this.d.identity.users.find(name) : null;
+    const row = owner ? this.d.spawner.server(owner) : null;
+    const access = decideAccess(req, name ?? '', {
+      identity: this.d.identity,
+      sessions: this.d.sessions,
+      serverSecret: row?.secret ?? null,
+    });
+    if (access.kind === 'anonymous') return (fail({ kind: 'login', next: req.url ?? '/hub/home' }), null);
+    if (access.kind === 'bad-token') return (fail({ kind: 'bad-token' }), null);
+    if (access.kind === 'forbidden' || !owner) return (fail({ kind: 'forbidden', owner: name ?? '' }), null);
+    if (row?.state !== 'running' || !row.port || !row.secret) {
+      return (
+        fail({ kind: 'not-running', owner: owner.name, state: row?.state ?? 'stopped', csrf: access.csrf }),
+        null
+      );
+    }
+    return { owner, port: row.port, secret: row.secret, caller: access.caller };
+  }
+
+  private headersFor(req: IncomingMessage, t: Target, upgrade: boolean): OutgoingHttpHeaders {
+    const h: OutgoingHttpHeaders = {};
+    for (const [k, v] of Object.entries(req.headers)) {
+      if (v === undefined || k === 'authorization' || k === 'cookie') continue;
+      if (!upgrade && HOP_BY_HOP.has(k)) continue;
+      h[k] = v;
+    }
+    const cookies = stripCookies(req.headers.cookie);
+    if (cookies) h['cookie'] = cookies;
+    h['authorization'] = `token ${t.secret}`;
+    h['x-forwarded-for'] = req.socket.remoteAddress ?? '';
+    h['x-forwarded-proto'] = this.d.secure ? 'https' : 'http';
+    if (req.headers.host) h['x-forwarded-host'] = req.headers.host;
+    return h;
+  }
+
+  handleRequest(req: IncomingMessage, res: ServerResponse): void {
+    const url = req.url ?? '';
+    const name = ownerOf(url);
+    if (name && url === `/user/${encodeURIComponent(name)}`) {
+      res.writeHead(302, { location: `${url}/` }).end();
+      return;
+    }
+    const t = this.resolve(req, (p) => proxyErrorPage(req, res, p));
+    if (!t) return;
+    const writes = /^(PUT|POST|PATCH)$/.test(req.method ?? '') && url.includes('/api/contents');
+    if (writes && this.d.overQuota(t.owner)) {
+      req.resume();
+      proxyErrorPage(req, res, { kind: 'over-quota' });
+      return;
+    }
+    const uid = t.owner.id;
+    const up = request({
+      host: '127.0.0.1',
+      port: t.port,
+      method: req.method,
+      path: url,
+      headers: this.headersFor(req, t, false),
+      agent: this.agent,
+    });
+    req.on('data', (c: Buffer) => this.d.activity.note(uid, c.length, 0));
+    up.on('response', (r) => {
+      const headers: OutgoingHttpHeaders = {};
+      for (const [k, v] of Object.entries(r.headers))
+        if (v !== undefined && !HOP_BY_HOP.has(k)) headers[k] = v;
+      res.writeHead(r.statusCode ?? 502, r.statusMessage, headers);
+      r.on('data', (c: Buffer) => this.d.activity.note(uid, 0, c.length));
+      r.pipe(res);
+      this.d.activity.note(uid, 0, 0);
+    });
+    up.on('error', (e) => {
+      this.d.log.warn({ user: t.owner.name, err: e.message }, 'Proxy:BackendError');
+      void this.d.spawner.reconcile();
+      if (!res.headersSent)
+        proxyErrorPage(req, res, { kind: 'backend-down', owner: t.owner.name, csrf: null });
+      else res.destroy();
+    });
+    res.on('close', () => {
+      if (!res.writableFinished) up.destroy();
+    });
+    req.pipe(up);
+  }
+
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const refuse = (status: number, text: string) => {
+      socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    };
+    const t = this.resolve(req, (p) =>
+      p.kind === 'login' || p.kind === 'bad-token'
+        ? refuse(401, 'Unauthorized')
+        : p.kind === 'forbidden'
+          ? refuse(403, 'Forbidden')
+          : refuse(503, 'Service Unavailable'),
+    );
+    if (!t) return;
+    const uid = t.owner.id;
+    socket.on('error', () => socket.destroy());
+    const up = request({
+      host: '127.0.0.1',
+      port: t.port,
+      method: req.method,
+      path: req.url,
+      headers: this.headersFor(req, t, true),
+    });
+    up.on('upgrade', (r, backend, backendHead) => {
+      let head101 = `HTTP/1.1 101 ${r.statusMessage ?? 'Switching Protocols'}\r\n`;
+      for (let i = 0; i < r.rawHeaders.length; i += 2)
+        head101 += `${r.rawHeaders[i]}: ${r.rawHeaders[i + 1]}\r\n`;
+      socket.write(head101 + '\r\n');
+      if (backendHead.length) socket.write(backendHead);
+      if (head.length) backend.write(head);
+      this.sockets.add(socket);
+      backend.on('data', (c: Buffer) => this.d.activity.note(uid, 0, c.length));
+      socket.on('data', (c: Buffer) => this.d.activity.note(uid, c.length, 0));
+      backend.pipe(socket).pipe(backend);
+      const close = () => {
+        this.sockets.delete(socket);
+        backend.destroy();
+        socket.destroy();
+      };
+      backend.on('error', close).on('close', close);
+      socket.on('close', close);
+    });
+    up.on('response', (r) => {
+      // The server refused the upgrade: pass its answer on as it is.
+      let h = `HTTP/1.1 ${r.statusCode} ${r.statusMessage}\r\n`;
+      for (let i = 0; i < r.rawHeaders.length; i += 2) h += `${r.rawHeaders[i]}: ${r.rawHeaders[i + 1]}\r\n`;
+      socket.write(h + '\r\n');
+      r.pipe(socket);
+    });
+    up.on('error', () => refuse(503, 'Service Unavailable'));
+    up.end();
+  }
+
+  /** Closes open WebSockets and idle backend connections (TerraHub is stopping). */
+  close(): void {
+    for (const s of this.sockets) s.destroy();
+    this.sockets.clear();
+    this.agent.destroy();
+  }
+}
