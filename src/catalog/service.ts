@@ -38,6 +38,19 @@ export interface SearchResult {
 
 const ACCESS_FIELD = 'terrahub:access';
 
+function asServed(doc: unknown, collectionId: string): unknown {
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return doc;
+  const d = doc as Record<string, unknown>;
+  if (d['collection'] !== undefined && d['collection'] !== collectionId) return doc; // refused below
+  const links = Array.isArray(d['links']) ? (d['links'] as Array<{ rel?: unknown }>) : [];
+  const hasLink = links.some((l) => l?.rel === 'collection');
+  return {
+    ...d,
+    collection: collectionId,
+    links: hasLink ? links : [...links, { rel: 'collection', href: `collections/${collectionId}` }],
+  };
+}
+
 export class CatalogService {
   constructor(
     readonly store: CatalogStore,
@@ -127,7 +140,9 @@ export class CatalogService {
     requireCanWrite(p, collectionId, cur.access);
     const checked = items.map((doc, i) => {
       try {
-        const item = validateItem(doc);
+        // Checked as it will be served: in this collection, with a collection link (the schema ties them).
+        validateItem(asServed(doc, collectionId));
+        const item = doc as StacItem;
         if (item.collection !== undefined && item.collection !== collectionId)
           throw new TerraHubError(
             'TH_STAC_INVALID_ITEM',
