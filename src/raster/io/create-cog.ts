@@ -1,0 +1,48 @@
+/** `cog create` on files: source file -> COG file, with the worker pool and a file sink. */
+import { TerraHubError } from '../../core/errors.ts';
+import { type CogOptions, resolveCogOptions } from '../cog/options.ts';
+import { encodeTile } from '../cog/encode-tile.ts';
+import { levelSizes } from '../cog/overview.ts';
+import { WorkerPool } from '../cog/worker-pool.ts';
+import { type CogWriteResult, type TileEncoder, writeCog } from '../cog/writer.ts';
+import { openTiff } from '../tiff/dataset.ts';
+import { CogFileSink } from './cog-file-sink.ts';
+import { fileSource } from './file-source.ts';
+
+/** Below this many tiles, compression runs on the main thread. */
+const SMALL_RASTER_TILES = 16;
+
+export async function createCogFile(
+  input: string,
+  output: string,
+  given: Partial<CogOptions> & { predictorAuto?: boolean },
+  onProgress?: (done: number, total: number) => void,
+): Promise<CogWriteResult & { options: CogOptions }> {
+  let src;
+  try {
+    src = await fileSource(input);
+  } catch (e) {
+    throw new TerraHubError(
+      'TH_NOT_FOUND',
+      `Cannot open ${input}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    );
+  }
+  const pool = { current: null as WorkerPool | null };
+  try {
+    const ds = await openTiff(src);
+    const options = resolveCogOptions(given, ds.dataType, ds.bandCount);
+    const tiles = levelSizes(ds.width, ds.height, options.blockSize).reduce(
+      (n, [w, h]) => n + Math.ceil(w / options.blockSize) * Math.ceil(h / options.blockSize),
+      0,
+    );
+    // Starting workers costs about a second; a small raster is done sooner in-process.
+    let encoder: TileEncoder = { size: 1, run: encodeTile };
+    if (tiles > SMALL_RASTER_TILES && options.threads !== 1)
+      encoder = pool.current = new WorkerPool(options.threads ?? undefined);
+    const r = await writeCog(ds, options, new CogFileSink(output), encoder, onProgress);
+    return { ...r, options };
+  } finally {
+    await pool.current?.close();
+    await src.close();
+  }
+}
