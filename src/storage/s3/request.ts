@@ -6,6 +6,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { TerraHubError } from '../../core/errors.ts';
 import { ANONYMOUS, ownerScopes, type Identity, type Principal } from '../../core/identity/index.ts';
+import { isSigV2, verifySigV2 } from './sigv2.ts';
 import { isSigV4, verifySigV4, type SignableRequest, type VerifiedAuth } from './sigv4.ts';
 
 export interface Caller {
@@ -122,11 +123,22 @@ export function resolveCaller(
     if (auth.accessKeyId === sas.accessKeyId) return { principal: ANONYMOUS, auth, grant: { bucket: null } };
     return { principal: userPrincipal!, auth, grant: null };
   }
-  const auth = r.headers['authorization'];
-  if (auth) {
+  if (isSigV2(r.signable)) {
+    let userPrincipal: Principal | null = null;
+    const ak = verifySigV2(r.signable, (key) => {
+      if (key === sas.accessKeyId) return sas.secret();
+      const found = identity.users.byAccessKey(key);
+      if (!found) return null;
+      userPrincipal = { user: found.user, scopes: ownerScopes(found.user), tokenId: null };
+      return found.secretAccessKey;
+    });
+    if (ak === sas.accessKeyId) return { principal: ANONYMOUS, auth: null, grant: { bucket: null } };
+    return { principal: userPrincipal!, auth: null, grant: null };
+  }
+  if (r.headers['authorization']) {
     throw new TerraHubError(
       'TH_S3_AUTH_MALFORMED',
-      'only AWS Signature Version 4 is supported (AWS4-HMAC-SHA256)',
+      'the Authorization header must be AWS Signature Version 4 (AWS4-HMAC-SHA256) or 2 (AWS key:signature)',
     );
   }
   const sig = r.query.get('th-sas-sig');
