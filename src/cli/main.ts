@@ -4,7 +4,9 @@
  */
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../hub/api/index.ts';
+import { cogCommand } from './commands/cog.ts';
 import { configCommand, credentialsCommand } from './commands/config.ts';
+import { envCommand } from './commands/env.ts';
 import { tokenCommand } from './commands/tokens.ts';
 import { upCommand } from './commands/up.ts';
 import { userCommand } from './commands/users.ts';
@@ -30,6 +32,8 @@ Configuration keys: docs/configuration.md.`,
   p.addCommand(configCommand());
   p.addCommand(credentialsCommand());
   // Area commands (storage, stac, cog, ingest, mirror, env) are added here.
+  p.addCommand(cogCommand());
+  p.addCommand(envCommand());
   for (const c of p.commands) c.exitOverride();
   return p;
 }
