@@ -37,6 +37,7 @@ export function loggerOptions(level: string): LoggerOptions {
   };
 }
 
-export function createLogger(level: string): Logger {
-  return pino(loggerOptions(level));
+/** A logger writing JSON lines to stdout, or to `destination` (tests capture logs this way). */
+export function createLogger(level: string, destination?: NodeJS.WritableStream): Logger {
+  return destination ? pino(loggerOptions(level), destination) : pino(loggerOptions(level));
 }

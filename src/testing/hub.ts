@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ConfigKey } from '../core/config/keys.ts';
 import { loadConfig } from '../core/config/load.ts';
-import { createLogger } from '../core/log.ts';
+import { createLogger, type Logger } from '../core/log.ts';
 import { startTerraHub, type RunningTerraHub } from '../server/terrahub.ts';
 
 export const ADMIN_TOKEN = 'th_test_admin_token_0123456789abcdefghij';
@@ -25,7 +25,7 @@ export const TESTDATA = join(import.meta.dirname, '..', '..', '..', 'shared', 't
 
 export async function startTestHub(
   overrides: Partial<Record<ConfigKey, unknown>> = {},
-  opts: { dataDir?: string } = {},
+  opts: { dataDir?: string; logger?: Logger } = {},
 ): Promise<TestHub> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'terrahub-test-'));
   const { config } = loadConfig({
@@ -39,7 +39,7 @@ export async function startTestHub(
       ...overrides,
     },
   });
-  const hub = await startTerraHub(config, createLogger(config.logLevel));
+  const hub = await startTerraHub(config, opts.logger ?? createLogger(config.logLevel));
   const close = hub.close.bind(hub);
   return {
     ...hub,
