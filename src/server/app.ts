@@ -111,6 +111,7 @@ export async function buildHttp(s: Services): Promise<HttpApps> {
     tiler: s.tiler,
     publicUrl: s.config.publicUrl,
     catalog: s.catalog,
+    searches: s.tiler.searches,
   });
 
   // 7. Hub pages, spawner and proxy under /hub/ and /user/.

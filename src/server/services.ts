@@ -98,7 +98,7 @@ export async function buildServices(config: Config, log: Logger): Promise<Servic
   closers.push(() => services.catalog.store.close());
 
   // 5. Raster / data API caches: one byte-range cache shared by every request, reading through storage.
-  services.tiler = buildTiler(config, services.storage);
+  services.tiler = buildTiler(config, db, services.storage);
 
   // 6. Hub (launcher, spawner, culler) and environments. Its background loop starts with the HTTP apps.
   // 6a. Environments (users' Python venvs, quickstarts, user environment variables), before the hub that uses them.

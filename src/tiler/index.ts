@@ -9,6 +9,8 @@ import { colormapNames, namedColormap } from '../raster/colormap/colormap.ts';
 import { getTms, TILE_MATRIX_SETS, tmsDocument } from '../raster/tms/tms.ts';
 import { cogRoutes } from './cog.routes.ts';
 import { itemRoutes, type CatalogAccess } from './item.routes.ts';
+import { searchRoutes } from './search.routes.ts';
+import type { SearchRegistry } from './searches.ts';
 import { maplibreAssets } from './map.page.ts';
 import type { TilerService } from './service.ts';
 
@@ -19,6 +21,7 @@ export interface DataApiOptions {
   /** Where this plugin is mounted, for links in pages. */
   prefix: string;
   catalog: CatalogAccess;
+  searches: SearchRegistry;
 }
 
 export async function dataApi(app: FastifyInstance, o: DataApiOptions): Promise<void> {
@@ -55,4 +58,5 @@ export async function dataApi(app: FastifyInstance, o: DataApiOptions): Promise<
 
   cogRoutes(app, ctx);
   itemRoutes(app, { ...ctx, catalog: o.catalog });
+  searchRoutes(app, { ...ctx, catalog: o.catalog, searches: o.searches });
 }

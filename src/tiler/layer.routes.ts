@@ -35,11 +35,11 @@ export interface LayerRouteOptions {
   resolve: LayerResolver;
 }
 
-function badParam(param: string, why: string): never {
+export function badParam(param: string, why: string): never {
   throw new TerraHubError('TH_TILER_BAD_PARAMETER', `${param}: ${why}`, { parameter: param });
 }
 
-function intParam(q: Query, name: string, dflt: number, min: number, max: number): number {
+export function intParam(q: Query, name: string, dflt: number, min: number, max: number): number {
   const s = single(q, name);
   if (s === undefined) return dflt;
   const n = Number(s);
@@ -64,7 +64,7 @@ async function sendImage(
 }
 
 /** `12`, `12@2x`, `12.png`, `12@2x.webp` -> parts. */
-function parseTileY(s: string): { y: number; scale: number; format: ImageFormat | null } {
+export function parseTileY(s: string): { y: number; scale: number; format: ImageFormat | null } {
   const m = /^(\d+)(?:@([1-4])x)?(?:\.(\w+))?$/.exec(s);
   if (!m) throw new TerraHubError('TH_TILER_BAD_PARAMETER', `tile row "${s}" is not y[@scale x][.format]`);
   const format = m[3] ? parseFormat(m[3]) : null;

@@ -3,23 +3,27 @@
  * services.ts (slot 5) and handed to the routes. No HTTP here.
  */
 import type { Config } from '../core/config/keys.ts';
+import type { Db } from '../core/db.ts';
 import { ByteRangeCache } from './range-cache.ts';
+import { SearchRegistry } from './searches.ts';
 import { RasterSources, type StorageAccess } from './sources.ts';
 
 export interface TilerService {
   cache: ByteRangeCache;
   sources: RasterSources;
+  searches: SearchRegistry;
   maxItemsPerTile: number;
   maxImageSize: number;
   /** Seconds, for Cache-Control. */
   cacheMaxAge: number;
 }
 
-export function buildTiler(config: Config, storage: StorageAccess | null): TilerService {
+export function buildTiler(config: Config, db: Db, storage: StorageAccess | null): TilerService {
   const cache = new ByteRangeCache(config['tiler.cacheSize']);
   return {
     cache,
     sources: new RasterSources(storage, cache, config['tiler.allowedHosts']),
+    searches: new SearchRegistry(db),
     maxItemsPerTile: config['tiler.maxItemsPerTile'],
     maxImageSize: config['tiler.maxImageSize'],
     cacheMaxAge: Math.round(config['tiler.cacheMaxAge'] / 1000),
