@@ -7,7 +7,7 @@ const S = '/api/stac/v1';
 let hub: TestHub;
 interface Feature {
   id: string;
-  properties: Record<string, number>;
+  properties: { 'eo:cloud_cover': number } & Record<string, number>;
   assets?: unknown;
 }
 const json = (body: unknown) => ({ body: JSON.stringify(body) });
