@@ -22,7 +22,7 @@ before(async () => {
   alice = await hub.user('alice', { groups: ['lab'] });
   bob = await hub.user('bob');
   carol = await hub.user('carol', { groups: ['lab'] });
-  aliceRead = await hub.services.identity.tokens.create(hub.services.identity.users.get('alice'), {
+  aliceRead = hub.services.identity.tokens.create(hub.services.identity.users.get('alice'), {
     scopes: ['read:catalog'],
   }).token;
   // alice's collection is private to her; the admin's is public by default.
