@@ -1,13 +1,13 @@
 /**
  * The idle culler, built in: a running server with no activity for its profile's idle timeout is stopped,
  * and one older than the profile's maximum age too. Activity is the latest of what the proxy saw and what the
- * Jupyter server reports (/api/status last_activity); a kernel that is busy counts as activity now, so a
+ * Jupyter server reports for its kernels and terminals; a kernel that is busy counts as activity now, so a
  * long computation is never culled. Every decision is logged.
  */
 import type { Identity } from '../core/identity/index.ts';
 import type { Logger } from '../core/log.ts';
 import type { ActivityTracker } from './proxy/activity.ts';
-import { jupyterGet, jupyterStatus } from './spawner/probe.ts';
+import { jupyterGet } from './spawner/probe.ts';
 import { serverPrefix, type Spawner } from './spawner/spawner.ts';
 import type { ServerStore } from './store.ts';
 
@@ -30,14 +30,14 @@ export async function latestActivity(d: CullerDeps, userId: number): Promise<num
     Date.parse(row.lastActivity ?? ''),
     d.activity.get(userId)?.lastMs ?? 0,
   ];
-  const status = await jupyterStatus(row.port, prefix, row.secret);
-  if (status?.last_activity) times.push(Date.parse(status.last_activity));
-  const kernels = await jupyterGet<Array<{ execution_state?: string }>>(
-    row.port,
-    `${prefix}api/kernels`,
-    row.secret,
-  );
-  if (kernels?.some((k) => k.execution_state === 'busy')) times.push(Date.now());
+  // Not /api/status: its last_activity counts every API request, this check's own included. Kernels and
+  // terminals report their own last activity, and a busy kernel is activity now.
+  type Activity = { last_activity?: string; execution_state?: string };
+  const kernels = await jupyterGet<Activity[]>(row.port, `${prefix}api/kernels`, row.secret);
+  const terminals = await jupyterGet<Activity[]>(row.port, `${prefix}api/terminals`, row.secret);
+  for (const x of [...(kernels ?? []), ...(terminals ?? [])]) {
+    times.push(x.execution_state === 'busy' ? Date.now() : Date.parse(x.last_activity ?? ''));
+  }
   const latest = Math.max(...times.filter((t) => Number.isFinite(t)));
   d.store.update(userId, '', { lastActivity: new Date(latest).toISOString() });
   return latest;

@@ -17,8 +17,12 @@ export function accountName(user: string): string {
 
 function lookup(account: string): { uid: number; gid: number } | null {
   try {
-    const uid = Number(execFileSync('id', ['-u', account], { encoding: 'utf8' }).trim());
-    const gid = Number(execFileSync('id', ['-g', account], { encoding: 'utf8' }).trim());
+    const uid = Number(
+      execFileSync('id', ['-u', account], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim(),
+    );
+    const gid = Number(
+      execFileSync('id', ['-g', account], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim(),
+    );
     return { uid, gid };
   } catch {
     return null;
