@@ -7,7 +7,9 @@ import { VERSION } from '../hub/api/index.ts';
 import { cogCommand } from './commands/cog.ts';
 import { configCommand, credentialsCommand } from './commands/config.ts';
 import { envCommand } from './commands/env.ts';
+import { stacCommand } from './commands/stac.ts';
 import { tokenCommand } from './commands/tokens.ts';
+import { storageCommand } from './commands/storage.ts';
 import { upCommand } from './commands/up.ts';
 import { userCommand } from './commands/users.ts';
 import { EXIT, reportError, setEnv } from './context.ts';
@@ -32,6 +34,8 @@ Configuration keys: docs/configuration.md.`,
   p.addCommand(configCommand());
   p.addCommand(credentialsCommand());
   // Area commands (storage, stac, cog, ingest, mirror, env) are added here.
+  p.addCommand(stacCommand());
+  p.addCommand(storageCommand());
   p.addCommand(cogCommand());
   p.addCommand(envCommand());
   for (const c of p.commands) c.exitOverride();

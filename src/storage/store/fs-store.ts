@@ -33,6 +33,16 @@ import type {
 const MIN_PART = 5 * 1024 * 1024;
 const SAFE_NAME = /^[a-z0-9][a-z0-9.-]{1,62}$/;
 
+function processAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 function strip(v: VersionedInfo): ObjectInfo {
   const { version: _v, ...info } = v;
   return info;
@@ -44,13 +54,16 @@ export class FsObjectStore implements ObjectStore {
 
   constructor(private readonly root: string) {
     for (const d of ['data', 'uploads', 'tmp']) mkdirSync(join(root, d), { recursive: true });
-    // Temp files are bodies that never finished (a killed process): nothing refers to them.
-    for (const f of readdirSync(join(root, 'tmp'))) rmSync(join(root, 'tmp', f), { force: true });
+    // Temp files of processes that no longer run are bodies that never finished (a killed server): nothing
+    // refers to them. Those of a running process (a server beside this CLI) are left alone.
+    for (const f of readdirSync(join(root, 'tmp'))) {
+      if (!processAlive(Number(f.split('-')[0]))) rmSync(join(root, 'tmp', f), { force: true });
+    }
     this.index = new FsIndex(join(root, 'index.db'));
   }
 
   private tmp(): string {
-    return join(this.root, 'tmp', newVersionId());
+    return join(this.root, 'tmp', `${process.pid}-${newVersionId()}`);
   }
   private versionPath(bucket: string, version: string): string {
     if (!SAFE_NAME.test(bucket)) throw new TerraHubError('TH_S3_INVALID_BUCKET_NAME');
