@@ -1,15 +1,27 @@
 #!/usr/bin/env bash
 # The whole test suite from a fresh machine: install what the tests need, then static checks, the
-# TypeScript tests (node's test runner) and the Python real-client tests (pytest).
-set -euo pipefail
+# TypeScript tests (node's test runner) and the Python real-client tests (pytest). Every stage runs even
+# when an earlier one failed, so one run shows every failure; the exit status is non-zero if any failed.
+set -uo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup-test-env.sh
-echo "== npm run check"
-npm run check
-echo "== TypeScript tests"
-node_status=0
-npm test || node_status=$?
-echo "== Python client tests"
-py_status=0
-.venv/bin/python -m pytest -q tests/python || py_status=$?
-[ "$node_status" -eq 0 ] && [ "$py_status" -eq 0 ]
+bash scripts/setup-test-env.sh || exit 1
+
+failed=()
+stage() {
+  local name=$1
+  shift
+  echo "== $name"
+  local t0=$SECONDS
+  "$@" || failed+=("$name")
+  echo "== $name took $((SECONDS - t0)) s"
+}
+
+stage "static checks (npm run check)" npm run check
+stage "TypeScript tests" npm test
+stage "Python client tests" .venv/bin/python -m pytest -q -p no:cacheprovider tests/python
+
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "FAILED stages: ${failed[*]}"
+  exit 1
+fi
+echo "all stages passed"
