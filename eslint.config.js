@@ -4,7 +4,17 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['node_modules/**', 'python/**', '**/*.js', 'terrahub-data/**', 'docs/**'],
+    ignores: [
+      'node_modules/**',
+      'python/**',
+      '**/*.js',
+      'terrahub-data/**',
+      'docs/**',
+      '.venv/**',
+      '.terrahub-test-envs/**',
+      '.tiler-tmp/**',
+      'bench/results/**',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
