@@ -5,10 +5,13 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import type { CatalogService } from '../catalog/index.ts';
 import type { Config } from '../core/config/keys.ts';
 import type { Identity } from '../core/identity/index.ts';
 import type { Logger } from '../core/log.ts';
+import type { StorageService } from '../storage/index.ts';
 import { buildEnvironment, environmentStatus, type BuildResult } from './build.ts';
+import { ensureDemoData } from './demo/demo-data.ts';
 import { findProfile, listProfiles } from './profiles.ts';
 import { installQuickstarts } from './quickstarts.ts';
 import { userEnvironmentFor } from './user-env.ts';
@@ -25,6 +28,7 @@ export class EnvironmentService {
   readonly envsDir: string;
   readonly installQuickstarts = installQuickstarts;
   private startupBuild: Promise<void> | null = null;
+  private demo: Promise<void> | null = null;
 
   constructor(
     private readonly o: {
@@ -32,6 +36,8 @@ export class EnvironmentService {
       dataDir: string;
       log: Logger;
       identity: Identity;
+      storage: StorageService;
+      catalog: CatalogService;
       urls: () => { publicUrl: string; s3PublicUrl: string };
     },
   ) {
@@ -71,11 +77,17 @@ export class EnvironmentService {
   }
 
   /**
-   * At start-up: when `envs.buildOnStart` is set and the default environment is missing or stale, build it in
+   * At start-up: the demo collection in the background (unless `envs.demoData` is off); and when `envs.buildOnStart` is set and the default environment is missing or stale, build it in
    * the background (the hub serves meanwhile) and log progress; otherwise say how to build it.
    */
   startUp(): void {
     const { log } = this.o;
+    if (this.o.config['envs.demoData']) {
+      this.demo = ensureDemoData(this.o).then(
+        () => undefined,
+        (e: unknown) => log.error({ err: e }, 'Envs:DemoDataFailed'),
+      );
+    }
     let st: EnvStatus;
     try {
       st = this.status(DEFAULT_ENV);
@@ -100,5 +112,11 @@ export class EnvironmentService {
   /** Resolves when the start-up build (if any) is over. */
   async settled(): Promise<void> {
     await this.startupBuild;
+    await this.demo;
+  }
+
+  /** Resolves when the demo data made at start-up (if any) is in place. */
+  async demoReady(): Promise<void> {
+    await this.demo;
   }
 }
