@@ -4,6 +4,7 @@
  */
 import type { StacCollection } from './model.ts';
 import type { ItemStats } from './store.ts';
+import { normalizeInstant } from './time.ts';
 
 export function growExtent(
   c: StacCollection,
@@ -27,7 +28,10 @@ export function growExtent(
     const max = (a: string | null | undefined, b: string | null) => (a && b ? (a > b ? a : b) : (a ?? b));
     // An open end (null) stays open.
     intervals[0] = cur
-      ? [cur[0] === null ? null : min(cur[0], stats.start), cur[1] === null ? null : max(cur[1], stats.end)]
+      ? [
+          cur[0] === null ? null : min(normalizeInstant(cur[0]), stats.start),
+          cur[1] === null ? null : max(normalizeInstant(cur[1]), stats.end),
+        ]
       : [stats.start, stats.end];
   }
   out.extent = { spatial: { bbox: bboxes }, temporal: { interval: intervals } };

@@ -7,6 +7,7 @@ import { VERSION } from '../hub/api/index.ts';
 import { cogCommand } from './commands/cog.ts';
 import { configCommand, credentialsCommand } from './commands/config.ts';
 import { envCommand } from './commands/env.ts';
+import { stacCommand } from './commands/stac.ts';
 import { tokenCommand } from './commands/tokens.ts';
 import { storageCommand } from './commands/storage.ts';
 import { upCommand } from './commands/up.ts';
@@ -33,6 +34,7 @@ Configuration keys: docs/configuration.md.`,
   p.addCommand(configCommand());
   p.addCommand(credentialsCommand());
   // Area commands (storage, stac, cog, ingest, mirror, env) are added here.
+  p.addCommand(stacCommand());
   p.addCommand(storageCommand());
   p.addCommand(cogCommand());
   p.addCommand(envCommand());
