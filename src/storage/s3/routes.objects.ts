@@ -59,18 +59,25 @@ export function parseRange(header: string | undefined, size: number): ByteRange 
   return { start, end };
 }
 
+/** Ranges up to this size are read into memory and sent in one write; larger ones are streamed. */
+const BUFFERED_RANGE = 4 * 1024 * 1024;
+
 export async function getObject(c: S3Ctx, head: boolean) {
   const bucket = bucketOf(c);
   const key = keyOf(c);
   requireRead(c, bucket, true);
-  const info = await c.svc.store.head(bucket, key);
-  if (!info) throw new TerraHubError('TH_S3_NO_SUCH_KEY', `no key "${key}" in bucket "${bucket}"`);
-  checkConditions(c.r.headers, info);
+  const obj = await c.svc.store.open(bucket, key);
+  if (!obj) throw new TerraHubError('TH_S3_NO_SUCH_KEY', `no key "${key}" in bucket "${bucket}"`);
+  const { info } = obj;
   let range: ByteRange | null;
   try {
+    checkConditions(c.r.headers, info);
     range = parseRange(c.r.headers['range'], info.size);
   } catch (e) {
-    void c.reply.header('content-range', `bytes */${info.size}`);
+    await obj.close();
+    if (e instanceof TerraHubError && e.code === 'TH_S3_INVALID_RANGE') {
+      void c.reply.header('content-range', `bytes */${info.size}`);
+    }
     throw e;
   }
   const headers = objectHeaders(info, c.r.query);
@@ -78,16 +85,13 @@ export async function getObject(c: S3Ctx, head: boolean) {
   const length = range ? range.end - range.start + 1 : info.size;
   headers['content-length'] = String(length);
   void c.reply.status(range ? 206 : 200).headers(headers);
-  if (head) return c.reply.send();
-  if (length === 0) return c.reply.send('');
-  const got = await c.svc.store.get(bucket, key, range ?? undefined);
-  if (!got) throw new TerraHubError('TH_S3_NO_SUCH_KEY');
-  if (got.info.etag !== info.etag) {
-    // Replaced between the HEAD and the open: answer with the version actually streamed.
-    got.body.destroy();
-    return getObject(c, head);
+  if (head || length === 0) {
+    await obj.close();
+    return c.reply.send(head ? undefined : '');
   }
-  return c.reply.send(got.body);
+  const whole = range ?? { start: 0, end: info.size - 1 };
+  if (length <= BUFFERED_RANGE) return c.reply.send(await obj.read(whole));
+  return c.reply.send(obj.stream(range ?? undefined));
 }
 
 export async function putObject(c: S3Ctx) {

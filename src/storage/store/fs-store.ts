@@ -12,7 +12,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, mkdirSync, readdirSync, rmSync } from 'node:fs';
-import { open, rm } from 'node:fs/promises';
+import { open, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -25,6 +25,7 @@ import type {
   ObjectInfo,
   ObjectMeta,
   ObjectStore,
+  OpenObject,
   PartInfo,
   PutOptions,
   UploadInfo,
@@ -41,6 +42,17 @@ function processAlive(pid: number): boolean {
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+async function readFully(fh: FileHandle, offset: number, n: number): Promise<Buffer> {
+  const buf = Buffer.allocUnsafe(n);
+  let done = 0;
+  while (done < n) {
+    const { bytesRead } = await fh.read(buf, done, n - done, offset + done);
+    if (bytesRead === 0) break;
+    done += bytesRead;
+  }
+  return buf.subarray(0, done);
 }
 
 function strip(v: VersionedInfo): ObjectInfo {
@@ -154,19 +166,31 @@ export class FsObjectStore implements ObjectStore {
     return { info: strip(found.v), body };
   }
 
+  async open(bucket: string, key: string): Promise<OpenObject | null> {
+    this.requireBucket(bucket);
+    const found = await this.openCurrent(bucket, key);
+    if (!found) return null;
+    const { fh, v } = found;
+    return {
+      info: strip(v),
+      read: async (r) => {
+        try {
+          return await readFully(fh, r.start, r.end - r.start + 1);
+        } finally {
+          await fh.close();
+        }
+      },
+      stream: (r) =>
+        fh.createReadStream({ ...(r ? { start: r.start, end: r.end } : {}), highWaterMark: 1024 * 1024 }),
+      close: () => fh.close(),
+    };
+  }
+
   async readRange(bucket: string, key: string, offset: number, length: number): Promise<Buffer> {
     const found = await this.openCurrent(bucket, key);
     if (!found) throw new TerraHubError('TH_S3_NO_SUCH_KEY', `no key "${key}" in bucket "${bucket}"`);
     try {
-      const n = Math.max(0, Math.min(length, found.v.size - offset));
-      const buf = Buffer.allocUnsafe(n);
-      let done = 0;
-      while (done < n) {
-        const { bytesRead } = await found.fh.read(buf, done, n - done, offset + done);
-        if (bytesRead === 0) break;
-        done += bytesRead;
-      }
-      return buf.subarray(0, done);
+      return await readFully(found.fh, offset, Math.max(0, Math.min(length, found.v.size - offset)));
     } finally {
       await found.fh.close();
     }

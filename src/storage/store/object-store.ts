@@ -31,6 +31,14 @@ export interface ByteRange {
   end: number;
 }
 
+export interface OpenObject {
+  info: ObjectInfo;
+  read(range: ByteRange): Promise<Buffer>;
+  stream(range?: ByteRange): Readable;
+  /** Releases the reader when neither read nor stream was used to the end. */
+  close(): Promise<void>;
+}
+
 export interface ListOptions {
   prefix?: string;
   /** Only keys strictly after this one (S3's marker / start-after / continuation). */
@@ -78,7 +86,12 @@ export interface ObjectStore {
   head(bucket: string, key: string): Promise<ObjectInfo | null>;
   /** A stream of the object (or a range of it) with the info of the version being streamed. */
   get(bucket: string, key: string, range?: ByteRange): Promise<{ info: ObjectInfo; body: Readable } | null>;
-  /** Reads `length` bytes at `offset` of the version with `etag` (fewer at the end). */
+  /**
+   * The current version's info and a reader of its bytes in one lookup (for GET: conditionals need the
+   * info first, and small ranges are cheaper read whole into memory than streamed).
+   */
+  open(bucket: string, key: string): Promise<OpenObject | null>;
+  /** Reads `length` bytes at `offset` of the current version (fewer at the end). */
   readRange(bucket: string, key: string, offset: number, length: number): Promise<Buffer>;
   /** True when something was deleted. */
   delete(bucket: string, key: string): Promise<boolean>;

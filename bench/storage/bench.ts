@@ -1,0 +1,266 @@
+/**
+ * Storage benchmark: TerraHub's S3 endpoint side by side with nginx (sendfile, one worker) serving the same
+ * file from disk, on this machine, in one run. Prints a table and the ratios the issue asks for.
+ *
+ *   npx tsx bench/storage/bench.ts [--quick]
+ *
+ * Needs nginx and wrk (`apt-get install -y nginx-light wrk`) and the aws CLI (the test venv's, made by
+ * scripts/setup-test-env.sh). --quick uses smaller sizes and shorter runs (a smoke run, not a measurement).
+ */
+import { S3Client, PutObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import {
+  chmodSync,
+  closeSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const quick = process.argv.includes('--quick');
+const ROOT = join(import.meta.dirname, '..', '..');
+const MiB = 1024 * 1024;
+const RANGE_FILE = (quick ? 64 : 512) * MiB;
+const BIG_FILE = (quick ? 128 : 1024) * MiB;
+const SMALL_PUTS = quick ? 1000 : 10_000;
+const LIST_KEYS = quick ? 10_000 : 100_000;
+const DURATION = quick ? '3s' : '10s';
+const TOKEN = 'th_bench_admin_token_0123456789abcdefghij';
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => resolve(p));
+    });
+  });
+}
+
+function writeRandomFile(path: string, size: number): void {
+  const fd = openSync(path, 'w');
+  const block = randomBytes(4 * MiB);
+  for (let n = 0; n < size; n += block.length) writeSync(fd, block, 0, Math.min(block.length, size - n));
+  closeSync(fd);
+}
+
+async function waitFor(url: string): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    try {
+      if ((await fetch(url)).status < 500) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${url} did not come up`);
+}
+
+interface WrkResult {
+  rps: number;
+  mbps: number;
+  p99ms: number;
+}
+
+function wrk(url: string, conns: number, rangeLen: number, size: number): WrkResult {
+  const out = execFileSync(
+    'wrk',
+    [
+      '-t',
+      conns > 1 ? '2' : '1',
+      '-c',
+      String(conns),
+      '-d',
+      DURATION,
+      '--latency',
+      '-s',
+      join(import.meta.dirname, 'range.lua'),
+      url,
+    ],
+    { env: { ...process.env, FILE_SIZE: String(size), RANGE_LEN: String(rangeLen) }, encoding: 'utf8' },
+  );
+  if (/Non-2xx/.test(out)) throw new Error(`wrk got error answers from ${url}:\n${out}`);
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
+  const p99 = /99%\s+([\d.]+)(us|ms|s)/.exec(out);
+  const p99ms = p99 ? Number(p99[1]) * { us: 0.001, ms: 1, s: 1000 }[p99[2] as 'us' | 'ms' | 's'] : NaN;
+  return { rps, mbps: (rps * rangeLen) / 1e6, p99ms };
+}
+
+function timeIt(fn: () => void): number {
+  const t = process.hrtime.bigint();
+  fn();
+  return Number(process.hrtime.bigint() - t) / 1e9;
+}
+
+async function main(): Promise<void> {
+  const work = mkdtempSync(join(tmpdir(), 'terrahub-bench-'));
+  const procs: ChildProcess[] = [];
+  try {
+    const www = join(work, 'www', 'public');
+    mkdirSync(www, { recursive: true });
+    chmodSync(work, 0o755); // nginx's worker runs as an unprivileged user
+    writeRandomFile(join(www, 'range.bin'), RANGE_FILE);
+    writeRandomFile(join(www, 'big.bin'), BIG_FILE);
+
+    const [port, s3Port, nginxPort] = [await freePort(), await freePort(), await freePort()];
+    const data = join(work, 'data');
+    procs.push(
+      spawn(process.execPath, [join(ROOT, 'bin', 'terrahub.js'), 'up'], {
+        env: {
+          ...process.env,
+          TERRAHUB_DATA_DIR: data,
+          TERRAHUB_PORT: String(port),
+          TERRAHUB_S3_PORT: String(s3Port),
+          TERRAHUB_ADMIN_TOKEN: TOKEN,
+          TERRAHUB_LOG_LEVEL: 'warn',
+        },
+        stdio: 'inherit',
+      }),
+    );
+    const conf = join(work, 'nginx.conf');
+    writeFileSync(
+      conf,
+      `daemon off; worker_processes 1; error_log ${work}/nginx-error.log; pid ${work}/nginx.pid;
+events { worker_connections 1024; }
+http { access_log off; sendfile on; tcp_nopush on; keepalive_requests 1000000;
+  client_body_temp_path ${work}/nginx-tmp; proxy_temp_path ${work}/nginx-tmp; fastcgi_temp_path ${work}/nginx-tmp;
+  uwsgi_temp_path ${work}/nginx-tmp; scgi_temp_path ${work}/nginx-tmp;
+  server { listen 127.0.0.1:${nginxPort}; root ${join(work, 'www')}; } }\n`,
+    );
+    procs.push(spawn('nginx', ['-c', conf, '-p', work], { stdio: 'inherit' }));
+    const s3Url = `http://127.0.0.1:${s3Port}`;
+    const nginxUrl = `http://127.0.0.1:${nginxPort}`;
+    await waitFor(`http://127.0.0.1:${port}/hub/health`);
+    await waitFor(`${nginxUrl}/public/range.bin`);
+
+    const creds = (await (
+      await fetch(`http://127.0.0.1:${port}/hub/api/users/admin/credentials`, {
+        headers: { authorization: `Bearer ${TOKEN}` },
+      })
+    ).json()) as { access_key_id: string; secret_access_key: string };
+    const awsEnv = {
+      ...process.env,
+      AWS_ACCESS_KEY_ID: creds.access_key_id,
+      AWS_SECRET_ACCESS_KEY: creds.secret_access_key,
+      AWS_DEFAULT_REGION: 'us-east-1',
+      AWS_CONFIG_FILE: '/dev/null',
+    };
+    const aws = join(ROOT, '.venv', 'bin', 'aws');
+    const cp = (src: string, dst: string) =>
+      execFileSync(aws, ['--endpoint-url', s3Url, 's3', 'cp', '--only-show-errors', src, dst], {
+        env: awsEnv,
+      });
+
+    const rows: string[] = [];
+    const ratios: string[] = [];
+    // Writes: the disk's own sequential rate, then a 1 GiB multipart PUT with the aws CLI.
+    const ddSecs = timeIt(() =>
+      execFileSync(
+        'dd',
+        [
+          'if=/dev/zero',
+          `of=${join(work, 'dd.bin')}`,
+          'bs=4M',
+          `count=${BIG_FILE / (4 * MiB)}`,
+          'conv=fsync',
+        ],
+        { stdio: 'ignore' },
+      ),
+    );
+    rmSync(join(work, 'dd.bin'));
+    const diskMBs = BIG_FILE / 1e6 / ddSecs;
+    const putSecs = timeIt(() => cp(join(www, 'big.bin'), 's3://public/big.bin'));
+    cp(join(www, 'range.bin'), 's3://public/range.bin');
+    const putMBs = BIG_FILE / 1e6 / putSecs;
+    rows.push(
+      `| ${BIG_FILE / MiB} MiB multipart PUT (aws CLI) | ${putMBs.toFixed(0)} MB/s | disk dd+fsync ${diskMBs.toFixed(0)} MB/s |`,
+    );
+    ratios.push(`PUT / disk sequential write: ${((100 * putMBs) / diskMBs).toFixed(0)}% (goal 70%)`);
+
+    // Range reads: wrk with random Range headers against the same file.
+    for (const [len, goal] of [
+      [64 * 1024, 50],
+      [MiB, 80],
+    ] as const) {
+      for (const c of [1, 32]) {
+        const t = wrk(`${s3Url}/public/range.bin`, c, len, RANGE_FILE);
+        const n = wrk(`${nginxUrl}/public/range.bin`, c, len, RANGE_FILE);
+        const label = `${len / 1024} KiB range GET, concurrency ${c}`;
+        rows.push(
+          `| ${label} | ${t.rps.toFixed(0)} req/s, ${t.mbps.toFixed(0)} MB/s, p99 ${t.p99ms.toFixed(1)} ms | ${n.rps.toFixed(0)} req/s, ${n.mbps.toFixed(0)} MB/s, p99 ${n.p99ms.toFixed(1)} ms |`,
+        );
+        ratios.push(`${label}: ${((100 * t.rps) / n.rps).toFixed(0)}% of nginx (goal ${goal}%)`);
+      }
+    }
+
+    // One sequential GET of the big file.
+    const seq = (url: string) =>
+      BIG_FILE / 1e6 / timeIt(() => execFileSync('curl', ['-s', '-o', '/dev/null', '--fail', url]));
+    const tSeq = seq(`${s3Url}/public/big.bin`);
+    const nSeq = seq(`${nginxUrl}/public/big.bin`);
+    rows.push(
+      `| ${BIG_FILE / MiB} MiB sequential GET (curl) | ${tSeq.toFixed(0)} MB/s | ${nSeq.toFixed(0)} MB/s |`,
+    );
+    ratios.push(`sequential GET: ${((100 * tSeq) / nSeq).toFixed(0)}% of nginx`);
+
+    // Many small PUTs, then listing a large bucket (SDK, 64 in flight).
+    const client = new S3Client({
+      endpoint: s3Url,
+      region: 'us-east-1',
+      forcePathStyle: true,
+      credentials: { accessKeyId: creds.access_key_id, secretAccessKey: creds.secret_access_key },
+    });
+    const putMany = async (n: number, prefix: string) => {
+      let next = 0;
+      const t = process.hrtime.bigint();
+      await Promise.all(
+        Array.from({ length: 64 }, async () => {
+          while (next < n) {
+            const i = next++;
+            await client.send(
+              new PutObjectCommand({
+                Bucket: 'admin',
+                Key: `${prefix}/${String(i).padStart(6, '0')}`,
+                Body: 'x'.repeat(100),
+              }),
+            );
+          }
+        }),
+      );
+      return Number(process.hrtime.bigint() - t) / 1e9;
+    };
+    const smallSecs = await putMany(SMALL_PUTS, 'small');
+    rows.push(
+      `| ${SMALL_PUTS} PUTs of 100 B (64 in flight) | ${(SMALL_PUTS / smallSecs).toFixed(0)} PUT/s | - |`,
+    );
+    await putMany(LIST_KEYS - SMALL_PUTS, 'zlist');
+    const t0 = process.hrtime.bigint();
+    let keys = 0;
+    let token: string | undefined;
+    do {
+      const r = await client.send(new ListObjectsV2Command({ Bucket: 'admin', ContinuationToken: token }));
+      keys += r.KeyCount ?? 0;
+      token = r.NextContinuationToken;
+    } while (token);
+    const listSecs = Number(process.hrtime.bigint() - t0) / 1e9;
+    rows.push(`| ListObjectsV2 of ${keys} keys (pages of 1000) | ${listSecs.toFixed(2)} s | - |`);
+    ratios.push(`listing ${keys} keys: ${listSecs.toFixed(2)} s (goal under 2 s for 100,000)`);
+    client.destroy();
+
+    process.stdout.write(
+      `\n| measurement | TerraHub | nginx / reference |\n| --- | --- | --- |\n${rows.join('\n')}\n\n${ratios.join('\n')}\n`,
+    );
+  } finally {
+    for (const p of procs) p.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 1000));
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+await main();
