@@ -15,6 +15,7 @@ from .settings import Settings, TerraHubClientError, configure, get_settings, wi
 
 __version__ = "0.1.0"
 __all__ = [
+    "user",
     "catalog",
     "storage",
     "sign",
@@ -27,6 +28,13 @@ __all__ = [
     "Settings",
     "TerraHubClientError",
 ]
+
+
+def user() -> dict:
+    """Who you are to TerraHub: the hub's user model (name, admin, groups, scopes, ``storage.home_bucket``)."""
+    from .http import get_json
+
+    return get_json(get_settings(), "/hub/api/user")
 
 
 def catalog(url: Optional[str] = None, sign_assets: bool = True, **kw: Any):
