@@ -19,6 +19,9 @@ stage() {
 stage "static checks (npm run check)" npm run check
 stage "TypeScript tests" npm test
 stage "Python client tests" .venv/bin/python -m pytest -q -p no:cacheprovider tests/python
+# The terrahub Python package and the quickstart notebooks; the first run builds the default user
+# environment into .terrahub-test-envs/ (minutes; later runs reuse it while its lock file is unchanged).
+stage "terrahub Python package and quickstart notebooks" .venv/bin/python -m pytest -q -p no:cacheprovider python/tests
 
 if [ ${#failed[@]} -gt 0 ]; then
   echo "FAILED stages: ${failed[*]}"

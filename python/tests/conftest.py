@@ -47,7 +47,8 @@ def user_environment(hub, name: str, token: str, creds: dict) -> dict:
 @pytest.fixture(scope="session")
 def hub():
     tmp = Path(tempfile.mkdtemp(prefix="terrahub-client-pytest-"))
-    h = hubfix.start_hub(tmp / "data")
+    # The quickstart notebooks need the demo collection, which `terrahub up` makes at its first start.
+    h = hubfix.start_hub(tmp / "data", extra_env={"TERRAHUB_ENVS_DEMO_DATA": "true"})
     yield h
     hubfix.stop_hub(h)
     shutil.rmtree(tmp, ignore_errors=True)

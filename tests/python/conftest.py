@@ -47,6 +47,8 @@ class Hub:
 def start_hub(data_dir: Path, extra_env: dict | None = None) -> Hub:
     port, s3_port = free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("TERRAHUB_")}
+    # envs: no demo collection (generated in the background at start-up) unless a test asks for it.
+    env["TERRAHUB_ENVS_DEMO_DATA"] = "false"
     env.update(
         TERRAHUB_ADMIN_TOKEN=ADMIN_TOKEN,
         TERRAHUB_DATA_DIR=str(data_dir),
