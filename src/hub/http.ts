@@ -71,6 +71,7 @@ export async function hubHttp(
     overQuota: (u) => hub.homes.overQuota(u),
     secure: s.config.publicUrl.startsWith('https:'),
   });
+  hub.spawner.onChange((user) => proxy.forget(user));
   mountProxy(origin.server, proxy);
   origin.addHook('preClose', async () => proxy.close());
   await hub.start();

@@ -53,9 +53,17 @@ function stripCookies(header: string | undefined): string | undefined {
 
 type Target = { owner: User; port: number; secret: string; caller: User };
 
+/**
+ * How long an access decision is reused for the same credential and server. Looking a token or session up
+ * costs several database reads; a browser or a script sends many requests a second. The price: a revoked
+ * token or ended session keeps working for at most this long on a server it was just using.
+ */
+const DECISION_TTL_MS = 1000;
+
 export class UserProxy {
   private agent = new Agent({ keepAlive: true, maxSockets: 256 });
   private sockets = new Set<Duplex>();
+  private decisions = new Map<string, { until: number; target: Target }>();
 
   constructor(private readonly d: ProxyDeps) {}
 
@@ -66,6 +74,26 @@ export class UserProxy {
   /** Access check and target lookup; renders the refusal itself and returns null when not allowed. */
   private resolve(req: IncomingMessage, fail: (p: ErrorPage) => void): Target | null {
     const name = ownerOf(req.url ?? '');
+    const key = `${req.headers.cookie ?? ''}\0${req.headers.authorization ?? ''}\0${name ?? ''}`;
+    const now = Date.now();
+    const hit = this.decisions.get(key);
+    if (hit && hit.until > now) return hit.target;
+    const target = this.decide(req, name, fail);
+    if (target) {
+      if (this.decisions.size > 10_000) this.decisions.clear(); // bounded; entries live a second anyway
+      this.decisions.set(key, { until: now + DECISION_TTL_MS, target });
+    } else {
+      this.decisions.delete(key);
+    }
+    return target;
+  }
+
+  /** Forgets cached decisions for a user's server (it stopped or moved). */
+  forget(owner: string): void {
+    for (const [k, v] of this.decisions) if (v.target.owner.name === owner) this.decisions.delete(k);
+  }
+
+  private decide(req: IncomingMessage, name: string | null, fail: (p: ErrorPage) => void): Target | null {
     const owner = name ? this.d.identity.users.find(name) : null;
     const row = owner ? this.d.spawner.server(owner) : null;
     const access = decideAccess(req, name ?? '', {
@@ -137,6 +165,7 @@ export class UserProxy {
     });
     up.on('error', (e) => {
       this.d.log.warn({ user: t.owner.name, err: e.message }, 'Proxy:BackendError');
+      this.forget(t.owner.name);
       void this.d.spawner.reconcile();
       if (!res.headersSent)
         proxyErrorPage(req, res, { kind: 'backend-down', owner: t.owner.name, csrf: null });

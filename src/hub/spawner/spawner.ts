@@ -61,10 +61,20 @@ export function logTail(path: string, lines = 20): string {
 export class Spawner {
   private progress = new Map<number, Progress>();
   private running = new Map<number, Promise<void>>();
+  private changeListeners: Array<(user: string) => void> = [];
 
   constructor(private readonly o: SpawnerOptions) {
     mkdirSync(join(o.dataDir, 'hub', 'logs'), { recursive: true, mode: 0o700 });
     mkdirSync(join(o.dataDir, 'homes'), { recursive: true, mode: 0o711 });
+  }
+
+  /** Called with the user's name whenever their server starts, stops or changes port (the proxy's cache). */
+  onChange(fn: (user: string) => void): void {
+    this.changeListeners.push(fn);
+  }
+
+  private changed(user: string): void {
+    for (const fn of this.changeListeners) fn(user);
   }
 
   get profiles(): Profile[] {
@@ -193,6 +203,7 @@ export class Spawner {
       }
       const now = new Date().toISOString();
       this.o.store.update(user.id, '', { state: 'running', readyAt: now, lastActivity: now });
+      this.changed(user.name);
       log.info('Server:Ready');
       progress.emit({ progress: 100, message: 'Server ready', ready: true, url: prefix });
     } catch (e) {
@@ -227,6 +238,7 @@ export class Spawner {
       throw new TerraHubError('TH_HUB_SERVER_PENDING', `the server of "${user.name}" is starting`);
     }
     this.o.store.update(user.id, '', { state: 'stopping' });
+    this.changed(user.name);
     this.track(user, this.halt(user, row, reason));
     return { alreadyStopped: false };
   }
@@ -247,6 +259,7 @@ export class Spawner {
       secret: null,
     });
     this.progress.delete(user.id);
+    this.changed(user.name);
     this.o.log.info({ user: user.name, reason }, 'Server:Stopped');
   }
 
