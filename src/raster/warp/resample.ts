@@ -75,6 +75,8 @@ export function resample(
   const out = src.data.map(() => new Float64Array(count));
   const mask = new Uint8Array(count);
   const bands = src.data.length;
+  // One accumulator for every pixel: allocating per pixel made bilinear tiles garbage-collector bound.
+  const acc = new Float64Array(bands);
   for (let i = 0; i < count; i++) {
     const x = xs[i]!;
     const y = ys[i]!;
@@ -98,7 +100,7 @@ export function resample(
     const lo = method === 'bilinear' ? 0 : -1;
     const hi = method === 'bilinear' ? 1 : 2;
     let wsum = 0;
-    const acc = new Float64Array(bands);
+    acc.fill(0);
     for (let j = lo; j <= hi; j++) {
       const yy = iy + j;
       if (yy < 0 || yy >= h) continue;
