@@ -202,3 +202,32 @@ def test_usage_shows_in_user_model(hub, user):
     assert model["storage"]["home_bucket"] == "s3client"
     assert model["storage"]["used_bytes"] > 21 * 1024 * 1024
     assert model["storage"]["quota_bytes"] == 100_000_000_000
+
+
+def test_bucket_policy_with_boto3_shares_a_bucket(hub, s3):
+    import json
+
+    from botocore.exceptions import ClientError
+
+    other = hub.make_user("s3reader")
+    reader = boto3.client(
+        "s3",
+        endpoint_url=hub.s3_url,
+        aws_access_key_id=other["access_key_id"],
+        aws_secret_access_key=other["secret_access_key"],
+        region_name="us-east-1",
+        config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1}),
+    )
+    s3.put_object(Bucket="s3client", Key="shared/readme.txt", Body=b"for readers")
+    with pytest.raises(ClientError) as e:
+        reader.get_object(Bucket="s3client", Key="shared/readme.txt")
+    assert e.value.response["Error"]["Code"] == "AccessDenied"
+    s3.put_bucket_policy(Bucket="s3client", Policy=json.dumps({"access": "private", "read": ["user:s3reader"]}))
+    assert json.loads(s3.get_bucket_policy(Bucket="s3client")["Policy"])["read"] == ["user:s3reader"]
+    assert reader.get_object(Bucket="s3client", Key="shared/readme.txt")["Body"].read() == b"for readers"
+    with pytest.raises(ClientError) as e:
+        reader.put_object(Bucket="s3client", Key="shared/x", Body=b"x")
+    assert e.value.response["Error"]["Code"] == "AccessDenied"
+    s3.delete_bucket_policy(Bucket="s3client")
+    with pytest.raises(ClientError):
+        reader.get_object(Bucket="s3client", Key="shared/readme.txt")
