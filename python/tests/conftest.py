@@ -44,6 +44,21 @@ def user_environment(hub, name: str, token: str, creds: dict) -> dict:
     return json.loads(out.stdout)
 
 
+ENVS_DATA_DIR = Path(os.environ.get("TERRAHUB_TEST_ENVS_DIR", ROOT / ".terrahub-test-envs"))
+
+
+@pytest.fixture(scope="session")
+def default_env() -> Path:
+    """The default environment, built with `terrahub env build` into .terrahub-test-envs/ (or
+    TERRAHUB_TEST_ENVS_DIR); a no-op when up to date, minutes and about 900 MB of downloads the first time."""
+    r = subprocess.run(
+        ["node", str(ROOT / "bin" / "terrahub.js"), "env", "build", "default", "--data-dir", str(ENVS_DATA_DIR)],
+        cwd=ROOT, capture_output=True, text=True, timeout=3600,
+    )
+    assert r.returncode == 0, r.stderr[-3000:]
+    return Path(r.stdout.strip().splitlines()[-1])
+
+
 @pytest.fixture(scope="session")
 def hub():
     tmp = Path(tempfile.mkdtemp(prefix="terrahub-client-pytest-"))

@@ -2,8 +2,7 @@
 environment (nbclient, a real ipykernel), as a user of a real TerraHub with the demo data, with exactly the
 environment variables TerraHub gives a user's server.
 
-The default environment is built first with `terrahub env build` (a no-op when it is up to date) into
-.terrahub-test-envs/ (or TERRAHUB_TEST_ENVS_DIR): the first build downloads about 900 MB and takes minutes.
+The default environment is built first (the `default_env` fixture of conftest.py).
 """
 import json
 import os
@@ -17,7 +16,6 @@ import requests
 
 from conftest import ROOT, user_environment
 
-ENVS_DATA_DIR = Path(os.environ.get("TERRAHUB_TEST_ENVS_DIR", ROOT / ".terrahub-test-envs"))
 NOTEBOOKS = sorted((ROOT / "src" / "envs" / "quickstart").glob("*.ipynb"))
 
 RUNNER = r"""
@@ -32,16 +30,6 @@ try:
 finally:
     nbformat.write(nb, out)
 """
-
-
-@pytest.fixture(scope="module")
-def default_env() -> Path:
-    r = subprocess.run(
-        ["node", str(ROOT / "bin" / "terrahub.js"), "env", "build", "default", "--data-dir", str(ENVS_DATA_DIR)],
-        cwd=ROOT, capture_output=True, text=True, timeout=3600,
-    )
-    assert r.returncode == 0, r.stderr[-3000:]
-    return Path(r.stdout.strip().splitlines()[-1])
 
 
 @pytest.fixture(scope="module")
