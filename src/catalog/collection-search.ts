@@ -34,7 +34,8 @@ export function searchCollections(all: StacCollection[], params: Record<string, 
     });
   }
   if (params['bbox'] !== undefined && params['bbox'] !== '') {
-    const boxes = splitBbox(parseBbox(params['bbox']));
+    const raw = params['bbox'];
+    const boxes = splitBbox(parseBbox(typeof raw === 'string' ? raw.split(',').map(Number) : raw));
     out = out.filter((c) =>
       (c.extent?.spatial?.bbox ?? []).some((b) =>
         boxes.some((q2) =>

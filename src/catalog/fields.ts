@@ -1,20 +1,36 @@
 /**
- * The Fields extension: `include` / `exclude` lists of dotted paths applied to each returned item. With only
- * excludes, everything else is kept; with includes, only those paths (plus id, type, stac_version, links and
- * collection, which clients need to follow links) are kept. A path in both lists is included. Pure.
+ * The Fields extension, with the rules of its specification:
+ * - no `fields`, `{}` or GET's empty value: the whole item;
+ * - `include` given (non-empty): only those paths, plus id, type, stac_version and links (which clients
+ *   need to follow the item);
+ * - `include` given as null or [] (POST): the default set (type, stac_version, id, geometry, bbox, links,
+ *   assets, properties.datetime) minus `exclude`;
+ * - only `exclude`: the whole item minus those paths;
+ * - a path in both lists is included; excluding a parent keeps the included paths below it.
+ * Pure.
  */
 import { TerraHubError } from '../core/errors.ts';
 
 export interface FieldsSpec {
-  include: string[];
+  /** null: include was not given. */
+  include: string[] | null;
   exclude: string[];
 }
 
-const ALWAYS = ['id', 'type', 'stac_version', 'links', 'collection'];
+const ALWAYS = ['id', 'type', 'stac_version', 'links'];
+const DEFAULT = ['type', 'stac_version', 'id', 'geometry', 'bbox', 'links', 'assets', 'properties.datetime'];
+
+function bad(msg: string): never {
+  throw new TerraHubError('TH_STAC_BAD_SEARCH', `fields: ${msg}`, { parameter: 'fields' });
+}
 
 /** From a POST body `{include, exclude}` or GET's `a,-b,+c`; null when nothing is asked. */
-export function parseFields(raw: unknown): FieldsSpec | null {
-  if (raw === undefined || raw === null || raw === '') return null;
+export function parseFields(raw: unknown, present = false): FieldsSpec | null {
+  if (raw === undefined || raw === '') return null;
+  if (raw === null) {
+    if (present) bad('must be an object {include, exclude}, not null');
+    return null;
+  }
   if (typeof raw === 'string') {
     const include: string[] = [];
     const exclude: string[] = [];
@@ -25,22 +41,17 @@ export function parseFields(raw: unknown): FieldsSpec | null {
       if (f.startsWith('-')) exclude.push(f.slice(1));
       else include.push(f.replace(/^\+/, ''));
     }
-    return { include, exclude };
+    return { include: include.length ? include : null, exclude };
   }
-  if (typeof raw !== 'object' || Array.isArray(raw))
-    throw new TerraHubError('TH_STAC_BAD_SEARCH', 'fields: must be {include: [...], exclude: [...]}', {
-      parameter: 'fields',
-    });
+  if (typeof raw !== 'object' || Array.isArray(raw)) bad('must be {include: [...], exclude: [...]}');
   const r = raw as { include?: unknown; exclude?: unknown };
   const list = (v: unknown, name: string): string[] => {
     if (v === undefined || v === null) return [];
-    if (!Array.isArray(v) || !v.every((x) => typeof x === 'string'))
-      throw new TerraHubError('TH_STAC_BAD_SEARCH', `fields.${name}: must be a list of strings`, {
-        parameter: 'fields',
-      });
+    if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) bad(`${name} must be a list of strings`);
     return v;
   };
-  return { include: list(r.include, 'include'), exclude: list(r.exclude, 'exclude') };
+  if (!('include' in r) && !('exclude' in r)) return null;
+  return { include: 'include' in r ? list(r.include, 'include') : null, exclude: list(r.exclude, 'exclude') };
 }
 
 function getPath(o: unknown, path: string[]): { found: boolean; value: unknown } {
@@ -68,23 +79,37 @@ function deletePath(o: Record<string, unknown>, path: string[]): void {
     delete (parent.value as Record<string, unknown>)[path[path.length - 1]!];
 }
 
-/** Splits `properties.eo:cloud_cover` into its keys (property names may contain colons, not dots). */
+/** Property names may hold colons, never dots: `properties.eo:cloud_cover` is two keys. */
 const split = (p: string) => p.split('.');
 
-export function applyFields<T extends Record<string, unknown>>(
-  item: T,
-  spec: FieldsSpec | null,
-): Record<string, unknown> {
-  if (!spec || (spec.include.length === 0 && spec.exclude.length === 0)) return item;
-  const include = new Set(spec.include);
+function pick(item: Record<string, unknown>, paths: string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const p of paths) {
+    const v = getPath(item, split(p));
+    if (v.found) setPath(out, split(p), structuredClone(v.value));
+  }
+  return out;
+}
+
+export function applyFields(item: Record<string, unknown>, spec: FieldsSpec | null): Record<string, unknown> {
+  if (!spec) return item;
+  const include = spec.include ?? [];
   let out: Record<string, unknown>;
-  if (spec.include.length) {
-    out = {};
-    for (const p of [...ALWAYS, ...spec.include]) {
-      const v = getPath(item, split(p));
-      if (v.found) setPath(out, split(p), structuredClone(v.value));
-    }
-  } else out = structuredClone(item);
-  for (const p of spec.exclude) if (!include.has(p) && !ALWAYS.includes(p)) deletePath(out, split(p));
+  if (include.length) out = pick(item, [...ALWAYS, ...include]);
+  else if (spec.include !== null) out = pick(item, DEFAULT);
+  else out = structuredClone(item);
+  for (const p of spec.exclude) {
+    // Included wins: the path itself, or (when a parent is excluded) the included paths below it.
+    if (include.includes(p) || ALWAYS.includes(p)) continue;
+    if (include.some((i) => i.startsWith(`${p}.`))) {
+      const kept = pick(
+        out,
+        include.filter((i) => i.startsWith(`${p}.`)),
+      );
+      deletePath(out, split(p));
+      const v = getPath(kept, split(p));
+      if (v.found) setPath(out, split(p), v.value);
+    } else deletePath(out, split(p));
+  }
   return out;
 }

@@ -38,13 +38,15 @@ function bad(parameter: string, msg: string): never {
 
 function stringList(v: unknown, name: string): string[] | undefined {
   if (v === undefined || v === null) return undefined;
+  // A single name is taken as a list of one (clients send "collections": "naip").
   if (typeof v === 'string') return v.split(',').filter(Boolean);
   if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) bad(name, 'must be a list of strings');
   return v;
 }
 
+/** A bbox: a list of 4 or 6 numbers (GET's comma-separated form is split by the API first). */
 export function parseBbox(v: unknown): number[] {
-  const arr = typeof v === 'string' ? v.split(',').map((s) => (s.trim() === '' ? NaN : Number(s))) : v;
+  const arr = v;
   if (!Array.isArray(arr) || (arr.length !== 4 && arr.length !== 6)) bad('bbox', 'must have 4 or 6 numbers');
   if (!arr.every((n) => typeof n === 'number' && Number.isFinite(n))) bad('bbox', 'must be numbers');
   const b = arr as number[];
@@ -142,7 +144,12 @@ export function parseSearch(body: SearchBody): ParsedSearch {
   const filters = [parseFilter(body), body.query !== undefined ? queryToCql2(body.query) : undefined].filter(
     (x) => x !== undefined,
   );
-  const q = body.q === undefined || body.q === null ? undefined : stringList(body.q, 'q');
+  const q =
+    body.q === undefined || body.q === null
+      ? undefined
+      : typeof body.q === 'string'
+        ? [body.q]
+        : stringList(body.q, 'q');
   const token = body.token;
   if (token !== undefined && token !== null && typeof token !== 'string') bad('token', 'must be a string');
   return {

@@ -13,6 +13,7 @@ import {
   requireCanWrite,
   requireWriter,
 } from './access.ts';
+import { parseFields } from './fields.ts';
 import { mergePatch } from './merge-patch.ts';
 import type { CollectionAccess, StacCollection, StacItem, StoredCollection, StoredItem } from './model.ts';
 import { decodeToken, encodeToken, searchHash } from './paging.ts';
@@ -34,6 +35,8 @@ export interface SearchResult {
   numberMatchedExact: boolean;
   /** The Fields extension's request, for the API to apply. */
   fields: unknown;
+  /** Whether the request had a `fields` member at all (`"fields": null` is refused). */
+  fieldsGiven: boolean;
 }
 
 const ACCESS_FIELD = 'terrahub:access';
@@ -211,6 +214,7 @@ export class CatalogService {
   /** Item search over the collections the caller may read; `body` is the POST /search form. */
   async search(p: Principal, body: SearchBody): Promise<SearchResult> {
     const s = parseSearch(body);
+    parseFields(body.fields, 'fields' in body); // a bad fields value is a 400 before any work
     const visible = await this.visibleCollectionIds(p);
     const collections = s.requested ? s.requested.filter((c) => visible.includes(c)) : visible;
     const { requested, token, fields, limit, ...rest } = s;
@@ -228,6 +232,7 @@ export class CatalogService {
       numberMatched: page.numberMatched,
       numberMatchedExact: page.numberMatchedExact,
       fields,
+      fieldsGiven: 'fields' in body,
     };
   }
 

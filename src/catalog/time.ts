@@ -7,14 +7,18 @@ import type { TimeRange } from './model.ts';
 
 const RFC3339 = /^\d{4}-\d{2}-\d{2}(?:[Tt ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2}))?$/;
 
-/** Normalizes an RFC 3339 datetime (or a full date) to UTC ISO with milliseconds; null when not valid. */
-export function normalizeInstant(s: unknown): string | null {
+/**
+ * Normalizes an RFC 3339 datetime to UTC ISO with milliseconds; null when not valid. A bare date
+ * (`2020-01-01`, midnight UTC) is accepted only with `allowDate` (CQL2 DATE literals, STAC documents).
+ */
+export function normalizeInstant(s: unknown, allowDate = true): string | null {
   if (typeof s !== 'string' || !RFC3339.test(s)) return null;
-  const d = new Date(s.length === 10 ? `${s}T00:00:00Z` : s);
+  if (s.length === 10 && !allowDate) return null;
+  const d = new Date(s.length === 10 ? `${s}T00:00:00Z` : s.toUpperCase());
   return Number.isNaN(d.getTime()) ? null : d.toISOString();
 }
 
-/** Parses a STAC `datetime` parameter: an instant, `a/b`, `../b`, `a/..`, or `a/` and `/b`. */
+/** Parses a STAC `datetime` parameter (full RFC 3339 datetimes): an instant, `a/b`, `../b`, `a/..`, `a/`, `/b`. */
 export function parseDatetimeParam(raw: string): TimeRange {
   const fail = (): never => {
     throw new TerraHubError(
@@ -25,18 +29,15 @@ export function parseDatetimeParam(raw: string): TimeRange {
   };
   const parts = raw.split('/');
   if (parts.length === 1) {
-    const t = normalizeInstant(raw) ?? fail();
-    // A bare date means the whole day.
-    if (raw.length === 10) return { start: t, end: new Date(Date.parse(t) + 86_399_999).toISOString() };
+    const t = normalizeInstant(raw, false) ?? fail();
     return { start: t, end: t };
   }
   if (parts.length !== 2) fail();
   const open = (s: string) => s === '' || s === '..';
   const [a, b] = parts as [string, string];
   if (open(a) && open(b)) fail();
-  const start = open(a) ? null : (normalizeInstant(a) ?? fail());
-  let end = open(b) ? null : (normalizeInstant(b) ?? fail());
-  if (end && b.length === 10) end = new Date(Date.parse(end) + 86_399_999).toISOString();
+  const start = open(a) ? null : (normalizeInstant(a, false) ?? fail());
+  const end = open(b) ? null : (normalizeInstant(b, false) ?? fail());
   if (start && end && start > end) fail();
   return { start, end };
 }

@@ -39,7 +39,7 @@ function nextLink(ctx: PageContext, token: string): StacLink {
 }
 
 export function featureCollection(ctx: PageContext, r: SearchResult): Record<string, unknown> {
-  const fields = parseFields(r.fields);
+  const fields = parseFields(r.fields, r.fieldsGiven);
   const features = r.items.map((i) => applyFields(withItemLinks(ctx.base, i), fields));
   const links: StacLink[] = [
     { rel: 'root', type: JSON_TYPE, href: `${ctx.base}/` },
@@ -62,9 +62,20 @@ function absolute(ctx: PageContext): string {
   return q < 0 ? ctx.selfUrl : ctx.selfUrl + ctx.req.url.slice(q);
 }
 
-/** GET query parameters to the POST search body form (fields, sortby, ids... stay strings: the parser knows). */
+const LISTS = new Set(['collections', 'ids']);
+
+/**
+ * GET query parameters to the POST search body form: comma-separated lists become lists, bbox numbers;
+ * sortby and fields keep GET's string syntax (their parsers know it), intersects/query/filter stay text.
+ */
 export function queryToBody(query: Record<string, unknown>): Record<string, unknown> {
   const body: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(query)) body[k] = Array.isArray(v) ? v.join(',') : v;
+  for (const [k, raw] of Object.entries(query)) {
+    const v = Array.isArray(raw) ? raw.map(String).join(',') : raw;
+    if (typeof v !== 'string') body[k] = v;
+    else if (LISTS.has(k)) body[k] = v.split(',').filter(Boolean);
+    else if (k === 'bbox') body[k] = v.split(',').map((s) => (s.trim() === '' ? NaN : Number(s)));
+    else body[k] = v;
+  }
   return body;
 }

@@ -63,7 +63,7 @@ class Compiler {
       case '>':
       case '>=':
         arity(o, 2);
-        return `(${this.scalar(a[0])} ${o.op} ${this.scalar(a[1])})`;
+        return this.compare(o.op, a[0], a[1]);
       case 'isnull':
         arity(o, 1);
         return `(${this.scalar(a[0])} IS NULL)`;
@@ -71,6 +71,9 @@ class Compiler {
         arity(o, 2);
         return `th_like(${this.scalar(a[0])}, ${this.scalar(a[1])})`;
       case 'between':
+        // Earlier CQL2 drafts wrote the bounds as one list: between(x, [lo, hi]).
+        if (a.length === 2 && Array.isArray(a[1]) && a[1].length === 2)
+          return this.bool({ op: 'between', args: [a[0], ...(a[1] as unknown[])] });
         arity(o, 3);
         return `(${this.scalar(a[0])} BETWEEN ${this.scalar(a[1])} AND ${this.scalar(a[2])})`;
       case 'in': {
@@ -92,6 +95,21 @@ class Compiler {
     }
     if (o.op.startsWith('t_')) return this.temporal(o);
     bad(`unknown or unsupported operator "${o.op}"`);
+  }
+
+  /**
+   * A comparison. A numeric-looking string compared with a property compares as a number when the stored
+   * value is a number (clients of the Query extension send "0.6" for numeric properties), else as text.
+   */
+  compare(cmp: string, l: Node, r: Node): string {
+    const numeric = (n: Node) => typeof n === 'string' && n.trim() !== '' && Number.isFinite(Number(n));
+    const prop = (n: Node) => isObj(n) && typeof n['property'] === 'string';
+    if (prop(l) && numeric(r)) {
+      const f = this.scalar(l);
+      this.params.push(Number(r), r);
+      return `(CASE WHEN typeof(${f}) IN ('integer', 'real') THEN ${f} ${cmp} ? ELSE ${f} ${cmp} ? END)`;
+    }
+    return `(${this.scalar(l)} ${cmp} ${this.scalar(r)})`;
   }
 
   scalar(n: Node): string {
