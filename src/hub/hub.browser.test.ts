@@ -65,6 +65,9 @@ void describe('hub pages in headless Chromium', { skip, timeout: 300_000 }, () =
       stats.channels.slice(0, 3).every((c) => c.stdev > 5),
       JSON.stringify(stats.channels.map((c) => c.stdev)),
     );
+    // JupyterLab runs in hub mode: its File menu leads back to the control panel.
+    await page.locator('.lm-MenuBar-itemLabel', { hasText: 'File' }).click();
+    await page.getByText('Hub Control Panel').waitFor({ state: 'visible', timeout: 30_000 });
     await page.close();
     await hub.api('/hub/api/users/dana/server', { method: 'DELETE' });
     await hub.services.hub!.spawner.settled(hub.services.identity.users.get('dana'));

@@ -29,7 +29,7 @@ export function jupyterCommand(jupyter: string): string {
   return jupyter.includes('/') && !isAbsolute(jupyter) ? resolve(jupyter) : jupyter;
 }
 
-export function serverArgs(i: Pick<ServerEnvInput, 'port' | 'prefix' | 'home'>): string[] {
+export function serverArgs(i: Pick<ServerEnvInput, 'port' | 'prefix' | 'home' | 'user'>): string[] {
   return [
     'lab',
     '--no-browser',
@@ -42,6 +42,9 @@ export function serverArgs(i: Pick<ServerEnvInput, 'port' | 'prefix' | 'home'>):
     '--ServerApp.allow_remote_access=True',
     // Without one account per user (development mode) TerraHub may be root; the server is still token-only.
     '--ServerApp.allow_root=True',
+    // JupyterLab's hub mode: File > Hub Control Panel and Log Out, and no server token in the page config
+    // (the proxy adds it to every request, so the browser never holds it).
+    `--ServerApp.tornado_settings=${JSON.stringify({ hub_prefix: '/hub/', hub_host: '', user: i.user })}`,
   ];
 }
 

@@ -169,7 +169,7 @@ export class Spawner {
       );
       const launch = await this.o.launcher.start({
         command: jupyter,
-        args: serverArgs({ port, prefix, home }),
+        args: serverArgs({ port, prefix, home, user: user.name }),
         env: serverEnv({
           user: user.name,
           prefix,
