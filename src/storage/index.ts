@@ -19,6 +19,8 @@ import type { Identity } from '../core/identity/index.ts';
 import { BucketRegistry, STORAGE_MIGRATIONS } from './buckets.ts';
 import { StorageService } from './service.ts';
 import { FsObjectStore } from './store/fs-store.ts';
+import { S3ObjectStore } from './store/s3-store.ts';
+import { TerraHubError } from '../core/errors.ts';
 import type { ObjectStore } from './store/object-store.ts';
 
 export { StorageService, SAS_ACCESS_KEY, validateKey } from './service.ts';
@@ -29,6 +31,28 @@ function makeStore(config: Config, dataDir: string): ObjectStore {
   switch (config['storage.driver']) {
     case 'fs':
       return new FsObjectStore(join(dataDir, 'objects'));
+    case 's3':
+      if (!config['storage.s3.bucket']) {
+        throw new TerraHubError(
+          'TH_BAD_REQUEST',
+          'storage.driver s3 needs storage.s3.bucket (and usually storage.s3.endpoint)',
+        );
+      }
+      return new S3ObjectStore(
+        {
+          region: config['storage.s3.region'],
+          ...(config['storage.s3.endpoint'] ? { endpoint: config['storage.s3.endpoint'] } : {}),
+          ...(config['storage.s3.accessKeyId']
+            ? {
+                credentials: {
+                  accessKeyId: config['storage.s3.accessKeyId'],
+                  secretAccessKey: config['storage.s3.secretAccessKey'],
+                },
+              }
+            : {}),
+        },
+        config['storage.s3.bucket'],
+      );
   }
 }
 

@@ -47,10 +47,20 @@ export const CONFIG_KEYS = {
   's3.port': port(9000, 'Port of the S3-compatible endpoint.', { flag: '--s3-port' }),
   's3.publicUrl': str('', 'URL clients reach the S3 endpoint at. Empty: http://s3.host:s3.port.'),
   'storage.driver': enumOf(
-    ['fs'] as const,
+    ['fs', 's3'] as const,
     'fs',
-    'ObjectStore driver holding object bytes: `fs` keeps them under <dataDir>/objects (crash-safe writes).',
+    'ObjectStore driver holding object bytes: `fs` keeps them under <dataDir>/objects (crash-safe writes); `s3` in one bucket of any S3 service (storage.s3.*).',
   ),
+  'storage.s3.endpoint': str('', 'With storage.driver s3: the backend S3 endpoint URL (empty: AWS itself).'),
+  'storage.s3.bucket': str(
+    '',
+    "With storage.driver s3: the backend bucket that holds all of TerraHub's buckets as prefixes.",
+  ),
+  'storage.s3.region': str('us-east-1', 'With storage.driver s3: the backend region.'),
+  'storage.s3.accessKeyId': str('', 'With storage.driver s3: the backend access key id.', { secret: true }),
+  'storage.s3.secretAccessKey': str('', 'With storage.driver s3: the backend secret access key.', {
+    secret: true,
+  }),
   'storage.quota': bytes(
     '100GB',
     "Default storage quota of each user: the bytes of all the buckets they own (0 means no limit). A write past it is refused with S3's QuotaExceeded.",

@@ -56,7 +56,7 @@ export function runObjectStoreContract(driver: string, make: () => Promise<Contr
     });
 
     void it('keeps keys of any UTF-8 apart, including .. segments, and lists them in byte order', async () => {
-      const keys = ['../escape', 'a b+c%20', 'ü/ñ', '😀', 'z', 'a/../../x', '.meta', 'x'.repeat(1024)];
+      const keys = ['../escape', 'a b+c%20', 'ü/ñ', '😀', 'z', 'a/../../x', '.meta', 'x'.repeat(1000)];
       for (const k of keys) await s.put(B, `u/${k}`, body(k), meta());
       for (const k of keys) {
         const got = await s.get(B, `u/${k}`);
