@@ -59,8 +59,15 @@ void test('the demo collection: public scenes on three dates with clouds, a DEM,
     for (let i = 0; i < red.length; i++) sum += (nir[i]! - red[i]!) / (nir[i]! + red[i]! || 1);
     assert.ok(sum / red.length > 0.2, `mean NDVI ${sum / red.length}`);
 
-    // A second start does nothing.
+    // A second start does nothing; a start that was interrupted after the collection is finished.
     assert.equal(await ensureDemoData(hub.services), 0);
+    const admin = hub.services.identity.users.get('admin');
+    await hub.services.catalog.deleteItem(
+      { user: admin, scopes: new Set(['admin']), tokenId: null },
+      'demo',
+      'dem',
+    );
+    assert.equal(await ensureDemoData(hub.services), 13);
   } finally {
     await hub.close();
   }

@@ -64,10 +64,16 @@ function footprint(west: number, north: number, extent: number) {
   };
 }
 
-/** Makes the demo bucket, COGs and collection unless the collection exists. Returns the items written. */
+/** Makes the demo bucket, COGs and collection unless they are complete. Returns the number of items written. */
 export async function ensureDemoData(d: DemoDeps): Promise<number> {
   const p = adminPrincipal(d.identity);
-  if ((await d.catalog.listCollections(p)).some((c) => c.collection.id === DEMO)) return 0;
+  // Items are written in one all-or-nothing batch after the collection, so the last item marks completion
+  // (a start interrupted half way is finished by the next one).
+  const complete = await d.catalog.getStoredItem(p, DEMO, 'dem').then(
+    () => true,
+    () => false,
+  );
+  if (complete) return 0;
   if (!d.storage.buckets.find(DEMO))
     await d.storage.createBucket(p, DEMO, { access: 'public-read', read: [], readWrite: [] });
   const tmp = mkdtempSync(join(tmpdir(), 'terrahub-demo-'));
