@@ -75,7 +75,10 @@ export async function buildStorage(o: {
   // Users made before storage existed (the bootstrap admin of an older data dir) get their home bucket too.
   for (const u of o.identity.users.list()) if (!storage.homeBucket(u)) storage.onUserCreated(u);
   const expiry = o.config['storage.multipartExpiry'];
-  const sweep = () => store.expireUploads(new Date(Date.now() - expiry)).catch(() => 0);
+  const sweep = async () => {
+    await store.expireUploads(new Date(Date.now() - expiry)).catch(() => 0);
+    await store.sweepOrphans?.(new Date(Date.now() - 3600_000)).catch(() => 0);
+  };
   await sweep();
   const timer = setInterval(() => void sweep(), Math.min(expiry, 3600_000));
   timer.unref();

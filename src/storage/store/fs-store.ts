@@ -12,7 +12,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, mkdirSync, readdirSync, rmSync } from 'node:fs';
-import { open, rm, type FileHandle } from 'node:fs/promises';
+import { open, readdir, rm, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -320,6 +320,31 @@ export class FsObjectStore implements ObjectStore {
     const old = this.index.uploads(null, before.getTime());
     for (const u of old) await this.abortUpload(u.uploadId).catch(() => undefined);
     return old.length;
+  }
+
+  /**
+   * Version files the index does not name: a crash between a rename and its index commit leaves one. Only
+   * old files go, since a writer (this process or a server beside a CLI) is between those two steps for
+   * milliseconds.
+   */
+  async sweepOrphans(before: Date): Promise<number> {
+    const live = this.index.liveVersions();
+    let removed = 0;
+    const data = join(this.root, 'data');
+    for (const bucket of await readdir(data)) {
+      for (const fan of await readdir(join(data, bucket)).catch(() => [] as string[])) {
+        const dir = join(data, bucket, fan);
+        for (const f of await readdir(dir).catch(() => [] as string[])) {
+          if (live.has(f)) continue;
+          const st = await stat(join(dir, f)).catch(() => null);
+          if (st && st.mtime < before && !this.index.liveVersions().has(f)) {
+            await removeQuietly(join(dir, f));
+            removed++;
+          }
+        }
+      }
+    }
+    return removed;
   }
 
   async close(): Promise<void> {

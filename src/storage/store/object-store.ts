@@ -110,6 +110,8 @@ export interface ObjectStore {
   listUploads(bucket: string): Promise<UploadInfo[]>;
   /** Aborts uploads started before `before`; returns how many. */
   expireUploads(before: Date): Promise<number>;
+  /** Removes stored bytes nothing refers to any more (left by a crash) written before `before`. */
+  sweepOrphans?(before: Date): Promise<number>;
 
   close(): Promise<void>;
 }
