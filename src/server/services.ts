@@ -99,11 +99,12 @@ export async function buildServices(config: Config, log: Logger): Promise<Servic
 
   // 5. Raster / data API caches: one byte-range cache shared by every request, reading through storage.
   services.tiler = buildTiler(config, db, services.storage);
+  closers.push(() => services.tiler.pool?.close());
 
   // 6. Hub (launcher, spawner, culler) and environments. Its background loop starts with the HTTP apps.
   // 6a. Environments (users' Python venvs, quickstarts, user environment variables), before the hub that uses them.
   services.envs = new EnvironmentService({ ...services, urls: () => services });
-  closers.push(() => services.envs.settled()); // start-up work finishes before storage and catalog close
+  closers.push(() => services.envs.close()); // start-up work stops before storage and catalog close
   const hub = new HubService({ ...services, urls: () => services });
   services.hub = hub;
   closers.push(() => hub.close());

@@ -146,6 +146,26 @@ describe('data API: /cog', { timeout: 120_000 }, () => {
     assert.equal((await sharp(Buffer.from(await colored.arrayBuffer())).metadata()).channels, 4);
   });
 
+  test('tiles rendered on the event loop (tiler.workers=0) equal those of the render workers', async () => {
+    const inline = await startTestHub({ 'tiler.workers': 0 });
+    try {
+      await uploadRasters(inline, 'rasters', ['RGB.byte.tif']);
+      for (const q of [
+        '',
+        '&expression=b1*2-b2&rescale=0,255&colormap_name=terrain',
+        '&resampling=bilinear&bidx=3,2,1',
+      ]) {
+        const path = `${API}/cog/tiles/WebMercatorQuad/9/145/219.png?${url('RGB.byte.tif')}${q}`;
+        const a = Buffer.from(await (await hub.api(path)).arrayBuffer());
+        const b = Buffer.from(await (await inline.api(path)).arrayBuffer());
+        const [ra, rb] = await Promise.all([sharp(a).raw().toBuffer(), sharp(b).raw().toBuffer()]);
+        assert.ok(ra.length > 0 && ra.equals(rb), q);
+      }
+    } finally {
+      await inline.close();
+    }
+  });
+
   test('tilejson, tile matrix sets, colormaps, map page and MapLibre assets', async () => {
     const tj = (await (
       await hub.api(`${API}/cog/WebMercatorQuad/tilejson.json?${url('RGB.byte.tif')}&rescale=0,200`)

@@ -12,7 +12,7 @@ import { epsgDefinition } from '../raster/warp/epsg.definitions.ts';
 import { geographicBounds, previewGrid, tileGrid, zoomRange } from './geometry.ts';
 import { mapPage } from './map.page.ts';
 import { parseRenderParams, single, type Query, type RenderParams } from './params.ts';
-import { applyExpression, readGrid, toImage, type Input, type Pixels } from './pipeline.ts';
+import { applyExpression, readForTask, readGrid, toImage, type Input, type Pixels } from './pipeline.ts';
 import { baseUrl, cacheHeaders, etagFor, passQuery } from './respond.ts';
 import type { TilerService } from './service.ts';
 import { statistics } from './statistics.ts';
@@ -57,6 +57,21 @@ async function sendImage(
   format: ImageFormat,
 ): Promise<unknown> {
   if (cacheHeaders(req, reply, o.tiler, etagFor(layer.id, req))) return reply;
+  const pool = o.tiler.pool;
+  if (pool) {
+    const inputs = await readForTask(layer.inputs, grid, p);
+    const image = await pool.run({
+      inputs,
+      width: grid.width,
+      height: grid.height,
+      query: req.query as Query,
+      format,
+    });
+    if (!image) throw new TerraHubError('TH_TILER_OUTSIDE_DATA');
+    return reply
+      .type(MEDIA_TYPES[format])
+      .send(Buffer.from(image.buffer, image.byteOffset, image.byteLength));
+  }
   const px = await readGrid(layer.inputs, grid, p);
   if (!px) throw new TerraHubError('TH_TILER_OUTSIDE_DATA');
   const img = await toImage(applyExpression(px, p.expression), p, format);

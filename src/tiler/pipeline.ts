@@ -10,7 +10,8 @@ import { render } from '../raster/render/render.ts';
 import type { RasterDataset } from '../raster/types.ts';
 import type { DestGrid } from '../raster/warp/reproject.ts';
 import { UnsupportedCrsError } from '../raster/warp/crs.ts';
-import { NotGeoreferencedError, readWarped } from '../raster/warp/warp.ts';
+import { NotGeoreferencedError, planWarp, readWarped } from '../raster/warp/warp.ts';
+import type { TaskInput } from './workers/render.task.ts';
 import type { Expression, RenderParams } from './params.ts';
 
 export interface Input {
@@ -132,4 +133,39 @@ export async function toImage(px: Pixels, p: RenderParams, format: ImageFormat):
     { ...(p.rescale ? { rescale: p.rescale } : {}), colormap: p.colormap, returnMask: p.returnMask },
   );
   return encode(img, format);
+}
+
+/**
+ * The I/O half of a tile for a render worker: plans each input's read on the event loop and reads its
+ * window (through the caches). Arrays are copied compact, so that sending them copies no more than needed.
+ */
+export async function readForTask(inputs: Input[], grid: DestGrid, p: RenderParams): Promise<TaskInput[]> {
+  return Promise.all(
+    inputs.map(async (inp): Promise<TaskInput> => {
+      let plan;
+      try {
+        plan = planWarp(inp.dataset, grid, {
+          bands: inp.bands,
+          resampling: p.resampling,
+          ...(p.nodata !== undefined ? { nodata: p.nodata } : {}),
+        });
+      } catch (e) {
+        mapErrors(e);
+      }
+      if (!plan) return { plan: null, bandCount: inp.bands.length, names: inp.names, data: [], mask: null };
+      const r = await inp.dataset.read({
+        level: plan.level,
+        window: plan.window,
+        bands: inp.bands,
+        mask: true,
+      });
+      return {
+        plan,
+        bandCount: inp.bands.length,
+        names: inp.names,
+        data: r.data.map((d) => d.slice()),
+        mask: r.mask ? r.mask.slice() : null,
+      };
+    }),
+  );
 }

@@ -6,12 +6,15 @@ import type { Config } from '../core/config/keys.ts';
 import type { Db } from '../core/db.ts';
 import { ByteRangeCache } from './range-cache.ts';
 import { SearchRegistry } from './searches.ts';
+import { RenderPool } from './workers/pool.ts';
 import { RasterSources, type StorageAccess } from './sources.ts';
 
 export interface TilerService {
   cache: ByteRangeCache;
   sources: RasterSources;
   searches: SearchRegistry;
+  /** Render worker threads; null renders on the event loop (`tiler.workers` = 0). */
+  pool: RenderPool | null;
   maxItemsPerTile: number;
   maxImageSize: number;
   /** Seconds, for Cache-Control. */
@@ -24,6 +27,7 @@ export function buildTiler(config: Config, db: Db, storage: StorageAccess | null
     cache,
     sources: new RasterSources(storage, cache, config['tiler.allowedHosts']),
     searches: new SearchRegistry(db),
+    pool: config['tiler.workers'] > 0 ? new RenderPool(config['tiler.workers']) : null,
     maxItemsPerTile: config['tiler.maxItemsPerTile'],
     maxImageSize: config['tiler.maxImageSize'],
     cacheMaxAge: Math.round(config['tiler.cacheMaxAge'] / 1000),

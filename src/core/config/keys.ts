@@ -109,6 +109,11 @@ export const CONFIG_KEYS = {
     'Largest width or height, in pixels, of a preview or bbox image (400 above).',
     { min: 256, max: 20000 },
   ),
+  'tiler.workers': int(
+    2,
+    'Worker threads that map, resample and encode tiles off the event loop; 0 renders on the event loop.',
+    { min: 0, max: 64 },
+  ),
   'tiler.cacheMaxAge': duration(
     '1h',
     'max-age the data API sends in Cache-Control for tiles and other images.',

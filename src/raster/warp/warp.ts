@@ -1,8 +1,9 @@
 /**
- * Reads a dataset onto a destination grid: maps the grid into the source, picks the overview as GDAL would,
- * reads one window of that level and resamples it. The dataset does the I/O (and its caches); this is math.
+ * Reads a dataset onto a destination grid in two steps, so the second can run off the event loop:
+ * `planWarp` (cheap: a coarse mapping picks the overview as GDAL would and the window to read) and
+ * `finishWarp` (the per-pixel mapping and resampling of the window read). `readWarped` does both here.
  */
-import type { RasterDataset } from '../types.ts';
+import type { Crs, GeoTransform, PixelArray, RasterDataset, Window } from '../types.ts';
 import { chooseLevel, downsamplingRatio, mappedWindow, sourcePixelMap, type DestGrid } from './reproject.ts';
 import { kernelRadius, resample, type Resampled, type Resampling } from './resample.ts';
 
@@ -16,6 +17,89 @@ export interface WarpOptions {
 
 export class NotGeoreferencedError extends Error {}
 
+/** What to read for a grid, and what finishing needs to know about the source: plain data (cloneable). */
+export interface WarpPlan {
+  dst: DestGrid;
+  crs: Crs;
+  geoTransform: GeoTransform;
+  level: number;
+  /** Level pixels per full-resolution pixel, x and y. */
+  scale: [number, number];
+  /** Window of the level to read. */
+  window: Window;
+  method: Resampling;
+  nodata: number | null;
+  /** Use the reader's mask (mask band, alpha); nodata is judged from the values. */
+  useMask: boolean;
+}
+
+const COARSE = 33;
+
+export function planWarp(ds: RasterDataset, dst: DestGrid, opts: WarpOptions = {}): WarpPlan | null {
+  if (!ds.geoTransform || !ds.crs) throw new NotGeoreferencedError('the raster has no georeferencing');
+  const src = { crs: ds.crs, geoTransform: ds.geoTransform };
+  const method = opts.resampling ?? 'nearest';
+  const [minx, miny, maxx, maxy] = dst.bounds;
+  const rx = (maxx - minx) / dst.width;
+  const ry = (maxy - miny) / dst.height;
+  // The overview: from the destination pixel spacing at the grid's centre, in source pixels.
+  const cx = Math.floor(dst.width / 2);
+  const cy = Math.floor(dst.height / 2);
+  const centre = sourcePixelMap(
+    {
+      crs: dst.crs,
+      bounds: [minx + (cx - 1) * rx, maxy - (cy + 2) * ry, minx + (cx + 2) * rx, maxy - (cy - 1) * ry],
+      width: 3,
+      height: 3,
+    },
+    src,
+  );
+  const level = chooseLevel(ds.levels, downsamplingRatio(centre));
+  const lv = ds.levels[level]!;
+  const scale: [number, number] = [lv.width / ds.width, lv.height / ds.height];
+  // The window: a coarse grid over the same bounds, grown by one coarse step and the kernel's reach.
+  const coarse = sourcePixelMap({ ...dst, width: COARSE, height: COARSE }, src);
+  const step = 1.5 * Math.max(downsamplingRatio(coarse), 1);
+  const win = mappedWindow(coarse, step + kernelRadius(method) + 1);
+  if (!win) return null;
+  const x0 = Math.max(Math.floor(win.x0 * scale[0]), 0);
+  const y0 = Math.max(Math.floor(win.y0 * scale[1]), 0);
+  const x1 = Math.min(Math.ceil(win.x1 * scale[0]), lv.width);
+  const y1 = Math.min(Math.ceil(win.y1 * scale[1]), lv.height);
+  if (x1 <= x0 || y1 <= y0) return null;
+  const bands = opts.bands ?? Array.from({ length: ds.bandCount }, (_, i) => i + 1);
+  const overridden = opts.nodata !== undefined && opts.nodata !== null;
+  return {
+    dst,
+    crs: ds.crs,
+    geoTransform: ds.geoTransform,
+    level,
+    scale,
+    window: { x: x0, y: y0, width: x1 - x0, height: y1 - y0 },
+    method,
+    nodata: opts.nodata !== undefined ? opts.nodata : (ds.bands[(bands[0] ?? 1) - 1]?.nodata ?? null),
+    // The reader's mask covers mask bands and alpha; nodata is judged here, across bands, as GDAL does.
+    useMask: ds.hasMask && !overridden,
+  };
+}
+
+/** Maps every destination pixel into the window read for `plan` and resamples it. */
+export function finishWarp(plan: WarpPlan, data: PixelArray[], mask: Uint8Array | null): Resampled {
+  const map = sourcePixelMap(plan.dst, { crs: plan.crs, geoTransform: plan.geoTransform });
+  const [sx, sy] = plan.scale;
+  const { x, y, width, height } = plan.window;
+  for (let i = 0; i < map.xs.length; i++) {
+    map.xs[i] = map.xs[i]! * sx - x;
+    map.ys[i] = map.ys[i]! * sy - y;
+  }
+  return resample(
+    { data, mask: plan.useMask ? mask : null, width, height, nodata: plan.nodata },
+    map.xs,
+    map.ys,
+    plan.method,
+  );
+}
+
 /**
  * The grid's pixels from `ds`, or null when the grid does not touch the data at all (a tile outside the
  * raster). Pixels of the grid outside the raster are masked.
@@ -25,52 +109,15 @@ export async function readWarped(
   dst: DestGrid,
   opts: WarpOptions = {},
 ): Promise<Resampled | null> {
-  if (!ds.geoTransform || !ds.crs) throw new NotGeoreferencedError('the raster has no georeferencing');
-  const method = opts.resampling ?? 'nearest';
-  const map = sourcePixelMap(dst, { crs: ds.crs, geoTransform: ds.geoTransform });
-  const level = chooseLevel(ds.levels, downsamplingRatio(map));
-  const lv = ds.levels[level]!;
-  const sx = lv.width / ds.width;
-  const sy = lv.height / ds.height;
-  if (level > 0) {
-    for (let i = 0; i < map.xs.length; i++) {
-      map.xs[i]! *= sx;
-      map.ys[i]! *= sy;
-    }
-  }
-  const win = mappedWindow(map, kernelRadius(method));
-  if (!win) return null;
-  const x0 = Math.max(win.x0, 0);
-  const y0 = Math.max(win.y0, 0);
-  const x1 = Math.min(win.x1, lv.width);
-  const y1 = Math.min(win.y1, lv.height);
-  if (x1 <= x0 || y1 <= y0) return null;
-  const bands = opts.bands ?? Array.from({ length: ds.bandCount }, (_, i) => i + 1);
+  const plan = planWarp(ds, dst, opts);
+  if (!plan) return null;
   const { data, mask } = await ds.read({
-    level,
-    window: { x: x0, y: y0, width: x1 - x0, height: y1 - y0 },
-    bands,
+    level: plan.level,
+    window: plan.window,
+    bands: opts.bands ?? Array.from({ length: ds.bandCount }, (_, i) => i + 1),
     mask: true,
   });
-  for (let i = 0; i < map.xs.length; i++) {
-    map.xs[i]! -= x0;
-    map.ys[i]! -= y0;
-  }
-  const nodata = opts.nodata !== undefined ? opts.nodata : (ds.bands[(bands[0] ?? 1) - 1]?.nodata ?? null);
-  const out = resample(
-    {
-      data,
-      // The reader's mask covers mask bands and alpha; nodata is judged here, across bands, as GDAL does.
-      mask: ds.hasMask && (opts.nodata === undefined || opts.nodata === null) ? mask : null,
-      width: x1 - x0,
-      height: y1 - y0,
-      nodata,
-    },
-    map.xs,
-    map.ys,
-    method,
-  );
-  return out;
+  return finishWarp(plan, data, mask);
 }
 
 /** The dataset's bounds [minx, miny, maxx, maxy] in its own CRS. */
