@@ -18,6 +18,7 @@ import WebSocket from 'ws';
 import { loadConfig } from '../../src/core/config/load.ts';
 import { createLogger } from '../../src/core/log.ts';
 import { startTerraHub } from '../../src/server/terrahub.ts';
+import { localLaunchState } from '../../src/hub/launcher/local.ts';
 
 const SECONDS = Number(process.argv[2] ?? 10);
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -131,6 +132,7 @@ async function main(): Promise<void> {
       profile: 'bench',
       port: backendPort,
       secret: 'backend-secret',
+      launch: localLaunchState(backend.pid!),
     });
     await waitHttp(`http://127.0.0.1:${chpPort}/`);
     const targets = {

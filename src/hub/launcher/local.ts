@@ -34,6 +34,15 @@ function signalGroup(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
+/** The state of a process this driver did not start (a benchmark's stand-in server, an operator's import). */
+export function localLaunchState(pid: number): LaunchState {
+  return {
+    driver: 'local',
+    id: `${pid}:${procStat(pid)?.start ?? ''}`,
+    limits: 'not enforced: not started by TerraHub',
+  };
+}
+
 export class LocalLauncher implements Launcher {
   readonly name = 'local';
 

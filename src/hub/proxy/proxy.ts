@@ -144,16 +144,24 @@ export class UserProxy {
       proxyErrorPage(req, res, { kind: 'over-quota' });
       return;
     }
+    req.on('data', (c: Buffer) => this.d.activity.note(t.owner.id, c.length, 0));
+    this.forward(req, res, t, true);
+  }
+
+  /**
+   * Sends the request on. A kept-alive backend connection may have been closed by the server just as it was
+   * reused; a request with no body (GET, HEAD, OPTIONS, DELETE) is then retried once on a new connection.
+   */
+  private forward(req: IncomingMessage, res: ServerResponse, t: Target, mayRetry: boolean): void {
     const uid = t.owner.id;
     const up = request({
       host: '127.0.0.1',
       port: t.port,
       method: req.method,
-      path: url,
+      path: req.url,
       headers: this.headersFor(req, t, false),
       agent: this.agent,
     });
-    req.on('data', (c: Buffer) => this.d.activity.note(uid, c.length, 0));
     up.on('response', (r) => {
       const headers: OutgoingHttpHeaders = {};
       for (const [k, v] of Object.entries(r.headers))
@@ -164,6 +172,11 @@ export class UserProxy {
       this.d.activity.note(uid, 0, 0);
     });
     up.on('error', (e) => {
+      const bodyless = /^(GET|HEAD|OPTIONS|DELETE)$/.test(req.method ?? '');
+      if (mayRetry && up.reusedSocket && bodyless && !res.headersSent) {
+        this.forward(req, res, t, false);
+        return;
+      }
       this.d.log.warn({ user: t.owner.name, err: e.message }, 'Proxy:BackendError');
       this.forget(t.owner.name);
       void this.d.spawner.reconcile();
@@ -174,7 +187,8 @@ export class UserProxy {
     res.on('close', () => {
       if (!res.writableFinished) up.destroy();
     });
-    req.pipe(up);
+    if (mayRetry) req.pipe(up);
+    else up.end();
   }
 
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
