@@ -34,7 +34,7 @@ export class RenderPool {
   constructor(readonly size: number) {}
 
   private spawn(): Slot {
-    const worker = new Worker(join(import.meta.dirname, 'bootstrap.mjs'), {
+    const worker = new Worker(join(import.meta.dirname, 'bootstrap.js'), {
       workerData: { module: pathToFileURL(join(import.meta.dirname, 'render.worker.ts')).href },
     });
     const slot: Slot = { worker, pending: new Map() };
