@@ -137,3 +137,22 @@ void test('two builds of one environment do not run at once; a stale lock is tak
   again();
   assert.equal(existsSync(join(envsDir, '.tiny.building')), false);
 });
+
+void test('aborting a build (TerraHub stopping) stops pip and leaves the environment unstamped', async () => {
+  const envsDir = join(root, 'envs-abort');
+  const stop = new AbortController();
+  await assert.rejects(
+    buildEnvironment({
+      envsDir,
+      profile: findProfile('tiny', profilesDir),
+      python: PYTHON,
+      signal: stop.signal,
+      onProgress: (m) => {
+        if (m.startsWith('installing 1 pinned')) stop.abort();
+      },
+    }),
+    /interrupted \(TerraHub is stopping\)/,
+  );
+  assert.equal(existsSync(join(envsDir, 'tiny', STAMP_FILE)), false);
+  assert.equal(existsSync(join(envsDir, '.tiny.building')), false);
+});

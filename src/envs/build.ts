@@ -24,6 +24,8 @@ export interface BuildOptions {
   /** Rebuild even when the stamp says it is up to date. */
   force?: boolean;
   onProgress?: (message: string) => void;
+  /** Aborting stops pip (TerraHub shutting down); the environment is left unstamped, to be finished later. */
+  signal?: AbortSignal;
 }
 
 export interface BuildResult {
@@ -85,7 +87,7 @@ export async function buildEnvironment(o: BuildOptions): Promise<BuildResult> {
     const py = pythonOf(dir);
     if (!existsSync(py)) {
       say(`creating a virtual environment in ${dir} with ${o.python}`);
-      const r = await run(o.python, ['-m', 'venv', dir]);
+      const r = await run(o.python, ['-m', 'venv', dir], undefined, o.signal);
       if (r.code !== 0)
         fail(o.profile.name, null, `could not create a venv with "${o.python}": ${r.output.trim()}`);
     }
@@ -124,17 +126,23 @@ async function pipInstall(o: BuildOptions, dir: string, say: (m: string) => void
   // The lock is complete, so dependencies are not resolved again: what is pinned is what is installed.
   const args = ['-m', 'pip', 'install', '--no-deps', '--no-input', '--progress-bar', 'off'];
   args.push('--disable-pip-version-check', '-r', o.profile.lockFile);
-  const r = await run(pythonOf(dir), args, (line) => {
-    const req = collectingOf(line);
-    if (req) {
-      current = req;
-      say(`[${++n}/${total}] ${req}`);
-    } else if (/^Installing collected packages/.test(line)) {
-      say(`installing ${n} packages into ${dir}`);
-    }
-  });
+  const r = await run(
+    pythonOf(dir),
+    args,
+    (line) => {
+      const req = collectingOf(line);
+      if (req) {
+        current = req;
+        say(`[${++n}/${total}] ${req}`);
+      } else if (/^Installing collected packages/.test(line)) {
+        say(`installing ${n} packages into ${dir}`);
+      }
+    },
+    o.signal,
+  );
   const logFile = join(o.envsDir, `${o.profile.name}.build.log`);
   writeFileSync(logFile, r.output);
+  if (o.signal?.aborted) fail(o.profile.name, current, 'interrupted (TerraHub is stopping)');
   if (r.code !== 0) {
     const f = explainPipFailure(r.output, current);
     fail(o.profile.name, f.pkg, `${f.reason} (pip's log: ${logFile})`);
@@ -174,11 +182,12 @@ function run(
   cmd: string,
   args: string[],
   onLine?: (line: string) => void,
+  signal?: AbortSignal,
 ): Promise<{ code: number; output: string }> {
   return new Promise((resolve) => {
     let output = '';
     let partial = '';
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], ...(signal ? { signal } : {}) });
     const take = (chunk: Buffer) => {
       const text = chunk.toString('utf8');
       output += text;

@@ -29,6 +29,7 @@ export class EnvironmentService {
   readonly installQuickstarts = installQuickstarts;
   private startupBuild: Promise<void> | null = null;
   private demo: Promise<void> | null = null;
+  private readonly stopping = new AbortController();
 
   constructor(
     private readonly o: {
@@ -55,7 +56,7 @@ export class EnvironmentService {
 
   build(
     name: string,
-    opts: { force?: boolean; onProgress?: (m: string) => void } = {},
+    opts: { force?: boolean; onProgress?: (m: string) => void; signal?: AbortSignal } = {},
   ): Promise<BuildResult> {
     return buildEnvironment({
       envsDir: this.envsDir,
@@ -83,9 +84,12 @@ export class EnvironmentService {
   startUp(): void {
     const { log } = this.o;
     if (this.o.config['envs.demoData']) {
-      this.demo = ensureDemoData(this.o).then(
+      this.demo = ensureDemoData(this.o, this.stopping.signal).then(
         () => undefined,
-        (e: unknown) => log.error({ err: e }, 'Envs:DemoDataFailed'),
+        (e: unknown) =>
+          this.stopping.signal.aborted
+            ? log.info('Envs:DemoDataInterrupted: it is finished at the next start')
+            : log.error({ err: e }, 'Envs:DemoDataFailed'),
       );
     }
     let st: EnvStatus;
@@ -103,10 +107,17 @@ export class EnvironmentService {
     log.info({ dir: st.dir }, 'Envs:BuildingDefault: the default environment is missing, building it now');
     this.startupBuild = this.build(DEFAULT_ENV, {
       onProgress: (m) => log.info({ progress: m }, 'Envs:Build'),
+      signal: this.stopping.signal,
     }).then(
       (r) => log.info({ dir: r.dir }, 'Envs:Built'),
       (e: unknown) => log.error({ err: e }, 'Envs:BuildFailed'),
     );
+  }
+
+  /** Stops start-up work that can wait (the demo data) and waits for what is running to end. */
+  async close(): Promise<void> {
+    this.stopping.abort();
+    await this.settled();
   }
 
   /** Resolves when the start-up build (if any) is over. */

@@ -65,7 +65,7 @@ function footprint(west: number, north: number, extent: number) {
 }
 
 /** Makes the demo bucket, COGs and collection unless they are complete. Returns the number of items written. */
-export async function ensureDemoData(d: DemoDeps): Promise<number> {
+export async function ensureDemoData(d: DemoDeps, signal?: AbortSignal): Promise<number> {
   const p = adminPrincipal(d.identity);
   // Items are written in one all-or-nothing batch after the collection, so the last item marks completion
   // (a start interrupted half way is finished by the next one).
@@ -85,6 +85,8 @@ export async function ensureDemoData(d: DemoDeps): Promise<number> {
       north: number,
       size: number,
     ) => {
+      // Stopping TerraHub stops here between files; the next start finishes the job.
+      signal?.throwIfAborted();
       const src = join(tmp, 'src.tif');
       const out = join(tmp, 'out.tif');
       writeFileSync(src, encodeGeoTiff({ width: size, height: size, data, west, north, pixel: PIXEL }));
