@@ -8,15 +8,20 @@ import { ERROR_CODES, TerraHubError, type ErrorCode } from '../../core/errors.ts
 export const XML_HEADER = '<?xml version="1.0" encoding="UTF-8"?>\n';
 export const S3_NS = 'http://s3.amazonaws.com/doc/2006-03-01/';
 
+// Characters XML 1.0 cannot carry literally (C0 controls but tab, LF, CR) go out as numeric references,
+// as S3 sends them.
+/* eslint-disable no-control-regex -- matching control characters is the point here */
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g;
+const SPECIAL = /[&<>"'\u0000-\u001f]/;
+/* eslint-enable no-control-regex */
+
 export function esc(s: string | number): string {
-  const escaped = String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-  // Control characters XML 1.0 cannot carry literally go out as numeric references, as S3 sends them.
-  let out = '';
-  for (const ch of escaped) {
-    const c = ch.charCodeAt(0);
-    out += c < 0x20 && c !== 9 && c !== 10 && c !== 13 ? `&#${c};` : ch;
-  }
-  return out;
+  const str = String(s);
+  // Most values (sizes, dates, plain keys) need nothing: listing 1,000 keys should not walk every character.
+  if (!SPECIAL.test(str)) return str;
+  return str
+    .replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
+    .replace(CONTROL, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 /** `<tag>value</tag>`, skipping undefined values. */
