@@ -10,15 +10,23 @@
  * transaction, then removes the old file. Concurrent PUTs of one key each write their own file, so the key
  * ends on one whole version. A reader that lost a race with that removal looks the key up again.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, mkdirSync, readdirSync, rmSync } from 'node:fs';
-import { open, readdir, rm, stat, type FileHandle } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { open, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { TerraHubError } from '../../core/errors.ts';
 import { FsIndex, type VersionedInfo } from './fs-index.ts';
-import { newVersionId, publish, removeQuietly, writeTemp } from './fs-write.ts';
+import {
+  concatFiles,
+  newVersionId,
+  partsEtag,
+  processAlive,
+  publish,
+  readFully,
+  removeQuietly,
+  writeTemp,
+} from './fs-write.ts';
 import type {
   ByteRange,
   ListOptions,
@@ -33,27 +41,6 @@ import type {
 
 const MIN_PART = 5 * 1024 * 1024;
 const SAFE_NAME = /^[a-z0-9][a-z0-9.-]{1,62}$/;
-
-function processAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-async function readFully(fh: FileHandle, offset: number, n: number): Promise<Buffer> {
-  const buf = Buffer.allocUnsafe(n);
-  let done = 0;
-  while (done < n) {
-    const { bytesRead } = await fh.read(buf, done, n - done, offset + done);
-    if (bytesRead === 0) break;
-    done += bytesRead;
-  }
-  return buf.subarray(0, done);
-}
 
 function strip(v: VersionedInfo): ObjectInfo {
   const { version: _v, ...info } = v;
@@ -274,26 +261,16 @@ export class FsObjectStore implements ObjectStore {
       return p;
     });
     if (chosen.length === 0) throw new TerraHubError('TH_S3_MALFORMED_XML', 'no parts were listed');
-    const partsDir = join(this.root, 'uploads', uploadId);
     const tmp = this.tmp();
-    const out = createWriteStream(tmp, { flags: 'wx', flush: true });
-    const md5s = createHash('md5');
-    try {
-      await pipeline(async function* (this: void) {
-        for (const p of chosen) {
-          md5s.update(Buffer.from(p.etag.replace(/"/g, ''), 'hex'));
-          yield* createReadStream(join(partsDir, p.version));
-        }
-      }, out);
-    } catch (e) {
-      await removeQuietly(tmp);
-      throw e;
-    }
+    await concatFiles(
+      chosen.map((p) => join(this.root, 'uploads', uploadId, p.version)),
+      tmp,
+    );
     const info: VersionedInfo = {
       key: upload.key,
       version: newVersionId(),
       size: chosen.reduce((n, p) => n + p.size, 0),
-      etag: `"${md5s.digest('hex')}-${chosen.length}"`,
+      etag: `"${partsEtag(chosen.map((p) => p.etag))}-${chosen.length}"`,
       lastModified: new Date(),
       meta: upload.meta,
     };

@@ -4,8 +4,8 @@
  * temporary file, which the driver removes at the next start.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { mkdir, open, rename, unlink } from 'node:fs/promises';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -65,4 +65,47 @@ async function fsyncDir(dir: string): Promise<void> {
 
 export async function removeQuietly(path: string): Promise<void> {
   await unlink(path).catch(() => undefined);
+}
+
+export function processAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export async function readFully(fh: FileHandle, offset: number, n: number): Promise<Buffer> {
+  const buf = Buffer.allocUnsafe(n);
+  let done = 0;
+  while (done < n) {
+    const { bytesRead } = await fh.read(buf, done, n - done, offset + done);
+    if (bytesRead === 0) break;
+    done += bytesRead;
+  }
+  return buf.subarray(0, done);
+}
+
+/** Joins files into `tmp` (created, flushed); nothing is kept in memory whole. */
+export async function concatFiles(paths: string[], tmp: string): Promise<void> {
+  try {
+    await pipeline(
+      async function* () {
+        for (const p of paths) yield* createReadStream(p);
+      },
+      createWriteStream(tmp, { flags: 'wx', flush: true }),
+    );
+  } catch (e) {
+    await removeQuietly(tmp);
+    throw e;
+  }
+}
+
+/** S3's multipart ETag body: the MD5 of the parts' binary MD5s. */
+export function partsEtag(etags: string[]): string {
+  const h = createHash('md5');
+  for (const e of etags) h.update(Buffer.from(e.replace(/"/g, ''), 'hex'));
+  return h.digest('hex');
 }

@@ -27,7 +27,8 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { randomBytes } from 'node:crypto';
-import { PassThrough, Transform, type Readable } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
+import { errName, metaOf, metaParams, meter } from './s3-store.meta.ts';
 import { TerraHubError } from '../../core/errors.ts';
 import type {
   ByteRange,
@@ -42,51 +43,6 @@ import type {
 } from './object-store.ts';
 
 const O = (bucket: string, key: string) => `o/${bucket}/${key}`;
-
-/** The backend's error name, for the few S3 errors the driver turns into its own. */
-function errName(e: unknown): string {
-  return (e as { name?: string }).name ?? '';
-}
-
-function metaOf(r: {
-  ContentType?: string | undefined;
-  ContentEncoding?: string | undefined;
-  ContentDisposition?: string | undefined;
-  CacheControl?: string | undefined;
-  ContentLanguage?: string | undefined;
-  Metadata?: Record<string, string> | undefined;
-}): ObjectMeta {
-  const m: ObjectMeta = { user: { ...(r.Metadata ?? {}) } };
-  if (r.ContentType) m.contentType = r.ContentType;
-  if (r.ContentEncoding) m.contentEncoding = r.ContentEncoding;
-  if (r.ContentDisposition) m.contentDisposition = r.ContentDisposition;
-  if (r.CacheControl) m.cacheControl = r.CacheControl;
-  if (r.ContentLanguage) m.contentLanguage = r.ContentLanguage;
-  return m;
-}
-
-function metaParams(m: ObjectMeta) {
-  return {
-    ...(m.contentType ? { ContentType: m.contentType } : {}),
-    ...(m.contentEncoding ? { ContentEncoding: m.contentEncoding } : {}),
-    ...(m.contentDisposition ? { ContentDisposition: m.contentDisposition } : {}),
-    ...(m.cacheControl ? { CacheControl: m.cacheControl } : {}),
-    ...(m.contentLanguage ? { ContentLanguage: m.contentLanguage } : {}),
-    Metadata: m.user,
-  };
-}
-
-/** Counts bytes through, failing past `max`. */
-function meter(max: number): Transform & { bytes: number } {
-  const t = new Transform({
-    transform(chunk: Buffer, _e, cb) {
-      t.bytes += chunk.length;
-      cb(t.bytes > max ? new TerraHubError('TH_S3_QUOTA_EXCEEDED') : null, chunk);
-    },
-  }) as Transform & { bytes: number };
-  t.bytes = 0;
-  return t;
-}
 
 export class S3ObjectStore implements ObjectStore {
   readonly name = 's3';
