@@ -146,6 +146,41 @@ describe('data API: /cog', { timeout: 120_000 }, () => {
     assert.equal((await sharp(Buffer.from(await colored.arrayBuffer())).metadata()).channels, 4);
   });
 
+  test('rendering parameters: return_mask, colormap JSON, nodata, cubic, bidx, tif', async () => {
+    const tile = `${API}/cog/tiles/WebMercatorQuad/9/145/219`;
+    const decode = async (r: Response) => {
+      assert.equal(r.status, 200, await r.clone().text());
+      return sharp(Buffer.from(await r.arrayBuffer()))
+        .raw()
+        .toBuffer({ resolveWithObject: true });
+    };
+    const noMask = await decode(await hub.api(`${tile}.png?${url('RGB.byte.tif')}&return_mask=false`));
+    assert.equal(noMask.info.channels, 3);
+    const classes = encodeURIComponent(JSON.stringify({ 1: [255, 0, 0, 255] }));
+    const cm = await decode(
+      await hub.api(
+        `${tile}.png?${url('RGB.byte.tif')}&expression=${encodeURIComponent('b1>0')}&colormap=${classes}`,
+      ),
+    );
+    let red = 0;
+    for (let i = 0; i < cm.data.length; i += 4) if (cm.data[i] === 255 && cm.data[i + 1] === 0) red++;
+    assert.ok(red > 30000, `${red} red pixels`);
+    // With nodata=1 instead of 0, the black collar around the scene becomes data: more opaque pixels.
+    const alpha = (d: Buffer) => d.filter((_, i) => i % 4 === 3 && d[i] === 255).length;
+    const edge = `${API}/cog/tiles/WebMercatorQuad/8/72/109.png?${url('RGB.byte.tif')}`;
+    const own = await decode(await hub.api(edge));
+    const over = await decode(await hub.api(`${edge}&nodata=1`));
+    assert.ok(alpha(over.data) > alpha(own.data) + 1000, `${alpha(over.data)} vs ${alpha(own.data)}`);
+    const cubic = await decode(await hub.api(`${tile}.webp?${url('RGB.byte.tif')}&resampling=cubic&bidx=3`));
+    assert.equal(cubic.info.width, 256);
+    const tif = await hub.api(`${tile}.tif?${url('RGB.byte.tif')}`);
+    assert.equal(tif.headers.get('content-type'), 'image/tiff');
+    const bad = await hub.api(`${tile}.png?${url('RGB.byte.tif')}&resampling=lanczos9`);
+    assert.equal(bad.status, 400);
+    const badCm = await hub.api(`${tile}.png?${url('RGB.byte.tif')}&colormap_name=nope`);
+    assert.equal(badCm.status, 400);
+  });
+
   test('tiles rendered on the event loop (tiler.workers=0) equal those of the render workers', async () => {
     const inline = await startTestHub({ 'tiler.workers': 0 });
     try {

@@ -15,37 +15,54 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import sharp from 'sharp';
 import { fileSource, openRaster } from '../raster/index.ts';
-import { EPSG_3857, transformBounds } from '../raster/warp/crs.ts';
+import { transformBounds } from '../raster/warp/crs.ts';
 import { datasetBounds, readWarped } from '../raster/warp/warp.ts';
-import { tileBounds, tileRange, WebMercatorQuad } from '../raster/tms/tms.ts';
+import {
+  tileBounds,
+  tileRange,
+  WebMercatorQuad,
+  WorldCRS84Quad,
+  type TileMatrixSet,
+} from '../raster/tms/tms.ts';
 import { ADMIN_TOKEN, startTestHub, type TestHub } from '../testing/hub.ts';
 import { gdalAvailable, gdalwarpTile } from './testing/gdal.ts';
 import { RASTERS, uploadRasters } from './testing/fixtures.ts';
 
 const skip = gdalAvailable() ? false : 'gdalwarp (Debian gdal-bin) is not installed';
 
-async function centreTile(file: string, z: number): Promise<[number, number]> {
-  const ds = await openRaster(await fileSource(join(RASTERS, file)));
-  const b = transformBounds(ds.crs!, EPSG_3857, datasetBounds(ds));
-  const r = tileRange(WebMercatorQuad, z, b)!;
+async function centreTile(
+  file: string,
+  z: number,
+  tms: TileMatrixSet = WebMercatorQuad,
+): Promise<[number, number]> {
+  const src = await fileSource(join(RASTERS, file));
+  const ds = await openRaster(src);
+  await src.close();
+  const b = transformBounds(ds.crs!, { epsg: tms.epsg, definition: null }, datasetBounds(ds));
+  const r = tileRange(tms, z, b)!;
   return [Math.floor((r[0] + r[2]) / 2), Math.floor((r[1] + r[3]) / 2)];
 }
 
-async function compare(file: string, z: number, method: 'nearest' | 'bilinear') {
+async function compare(
+  file: string,
+  z: number,
+  method: 'nearest' | 'bilinear',
+  tms: TileMatrixSet = WebMercatorQuad,
+) {
   const src = await fileSource(join(RASTERS, file));
   try {
     const ds = await openRaster(src);
-    const [x, y] = await centreTile(file, z);
-    const bounds = tileBounds(WebMercatorQuad, z, x, y);
+    const [x, y] = await centreTile(file, z, tms);
+    const bounds = tileBounds(tms, z, x, y);
     const ours = await readWarped(
       ds,
-      { crs: EPSG_3857, bounds, width: 256, height: 256 },
+      { crs: { epsg: tms.epsg, definition: null }, bounds, width: 256, height: 256 },
       { resampling: method },
     );
     assert.ok(ours, `${file} z${z}: tile ${x}/${y} should touch the data`);
     const colour = ds.bands.filter((b) => b.colorInterp !== 'alpha').length;
     const ref = gdalwarpTile(join(RASTERS, file), {
-      tSrs: 'EPSG:3857',
+      tSrs: `EPSG:${tms.epsg}`,
       bounds,
       size: 256,
       resampling: method === 'nearest' ? 'near' : 'bilinear',
@@ -99,6 +116,16 @@ describe('tiles match gdalwarp', { skip, timeout: 180_000 }, () => {
   for (const [file, z] of nearest) {
     test(`nearest: ${file} at zoom ${z}`, async () => {
       const r = await compare(file, z, 'nearest');
+      assert.ok(r.valid > 1000, `${file}: only ${r.valid} valid pixels`);
+      assert.ok(r.identical >= 0.999, `${file} z${z}: ${(r.identical * 100).toFixed(3)}% identical`);
+    });
+  }
+  for (const [file, z] of [
+    ['RGB.byte.tif', 7],
+    ['shade.tif', 12],
+  ] as const) {
+    test(`nearest, WorldCRS84Quad (EPSG:4326 grid): ${file} at zoom ${z}`, async () => {
+      const r = await compare(file, z, 'nearest', WorldCRS84Quad);
       assert.ok(r.valid > 1000, `${file}: only ${r.valid} valid pixels`);
       assert.ok(r.identical >= 0.999, `${file} z${z}: ${(r.identical * 100).toFixed(3)}% identical`);
     });
