@@ -67,6 +67,20 @@ describe('terrahub storage', () => {
     assert.equal(await hub.services.storage.store.head('frank-data', 'in/big.bin'), null);
   });
 
+  it('reports storage usage from the local data directory', async () => {
+    const r = await new Promise<{ code: number; out: string }>((resolve) => {
+      execFile(
+        process.execPath,
+        [BIN, '--data-dir', hub.dataDir, 'storage', 'usage', 'frank', '--json'],
+        { env, timeout: 120_000 },
+        (e, out) => resolve({ code: e ? 1 : 0, out }),
+      );
+    });
+    assert.equal(r.code, 0);
+    const [row] = JSON.parse(r.out) as Array<{ user: string; home_bucket: string; quota_bytes: number }>;
+    assert.deepEqual([row!.user, row!.home_bucket, row!.quota_bytes], ['frank', 'frank', 100_000_000_000]);
+  });
+
   it('exits with a reason and code 5 when access is denied, 2 without credentials', async () => {
     const denied = await cli('ls', 's3://admin/');
     assert.equal(denied.code, 5);
