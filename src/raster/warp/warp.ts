@@ -4,6 +4,7 @@
  * `finishWarp` (the per-pixel mapping and resampling of the window read). `readWarped` does both here.
  */
 import type { Crs, GeoTransform, PixelArray, RasterDataset, Window } from '../types.ts';
+import { transformBounds } from './crs.ts';
 import { chooseLevel, downsamplingRatio, mappedWindow, sourcePixelMap, type DestGrid } from './reproject.ts';
 import { kernelRadius, resample, type Resampled, type Resampling } from './resample.ts';
 
@@ -39,6 +40,11 @@ export function planWarp(ds: RasterDataset, dst: DestGrid, opts: WarpOptions = {
   if (!ds.geoTransform || !ds.crs) throw new NotGeoreferencedError('the raster has no georeferencing');
   const src = { crs: ds.crs, geoTransform: ds.geoTransform };
   const method = opts.resampling ?? 'nearest';
+  // Outside the raster's bounds (in the grid's CRS) is "no data here" (a 404 tile), as in TiTiler; inside
+  // them, a grid that only meets nodata is still drawn (transparent).
+  const fb = transformBounds(ds.crs, dst.crs, datasetBounds(ds));
+  const b = dst.bounds;
+  if (fb[0] >= b[2] || fb[2] <= b[0] || fb[1] >= b[3] || fb[3] <= b[1]) return null;
   const [minx, miny, maxx, maxy] = dst.bounds;
   const rx = (maxx - minx) / dst.width;
   const ry = (maxy - miny) / dst.height;
