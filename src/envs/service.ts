@@ -78,10 +78,12 @@ export class EnvironmentService {
   }
 
   /**
-   * At start-up: the demo collection in the background (unless `envs.demoData` is off); and when `envs.buildOnStart` is set and the default environment is missing or stale, build it in
-   * the background (the hub serves meanwhile) and log progress; otherwise say how to build it.
+   * At start-up: the demo collection in the background (unless `envs.demoData` is off); and when
+   * `envs.buildOnStart` is set and the default environment is missing or stale, build it in the background
+   * (the hub serves meanwhile) and log progress; otherwise say how to build it. Returns a line for the
+   * person starting TerraHub, or null when the default environment is ready.
    */
-  startUp(): void {
+  startUp(): string | null {
     const { log } = this.o;
     if (this.o.config['envs.demoData']) {
       this.demo = ensureDemoData(this.o, this.stopping.signal).then(
@@ -97,12 +99,12 @@ export class EnvironmentService {
       st = this.status(DEFAULT_ENV);
     } catch (e) {
       log.warn({ err: e }, 'Envs:NoDefaultProfile');
-      return;
+      return null;
     }
-    if (st.upToDate) return;
+    if (st.upToDate) return null;
     if (!this.o.config['envs.buildOnStart']) {
       log.info({ dir: st.dir }, 'Envs:DefaultNotBuilt: run `terrahub env build` to build it');
-      return;
+      return 'the default Python environment is not built: run `terrahub env build`';
     }
     log.info({ dir: st.dir }, 'Envs:BuildingDefault: the default environment is missing, building it now');
     this.startupBuild = this.build(DEFAULT_ENV, {
@@ -112,6 +114,7 @@ export class EnvironmentService {
       (r) => log.info({ dir: r.dir }, 'Envs:Built'),
       (e: unknown) => log.error({ err: e }, 'Envs:BuildFailed'),
     );
+    return `building the default Python environment in the background into ${st.dir} (progress in the log)`;
   }
 
   /** Stops start-up work that can wait (the demo data) and waits for what is running to end. */

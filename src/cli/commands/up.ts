@@ -30,7 +30,8 @@ export function upCommand(): Command {
       if (hub.s3Url) process.stderr.write(`  S3:   ${hub.s3Url}\n`);
       process.stderr.write(`  data: ${hub.services.dataDir}\n`);
       // The default Python environment: built in the background when missing (envs.buildOnStart), else a hint.
-      hub.services.envs.startUp();
+      const envNote = hub.services.envs.startUp();
+      if (envNote) process.stderr.write(`  env:  ${envNote}\n`);
       if (hub.oneTimePassword) {
         process.stderr.write(
           `\nThe admin user was created. Its one-time password (shown only now): ${hub.oneTimePassword}\n` +
