@@ -121,7 +121,8 @@ export interface SearchPage {
   items: StacItem[];
   /** Cursor after the last item when more items follow, else null. */
   next: PageCursor | null;
-  numberMatched: number;
+  /** Null when not counted (pages after the first, where counting again would only cost). */
+  numberMatched: number | null;
   /** False when counting stopped at countLimit. */
   numberMatchedExact: boolean;
 }

@@ -31,7 +31,8 @@ export interface SearchResult {
   items: StacItem[];
   /** Token of the next page, or null on the last page. */
   next: string | null;
-  numberMatched: number;
+  /** Counted on first pages only (null on later pages); a lower bound when numberMatchedExact is false. */
+  numberMatched: number | null;
   numberMatchedExact: boolean;
   /** The Fields extension's request, for the API to apply. */
   fields: unknown;

@@ -50,10 +50,14 @@ export function featureCollection(ctx: PageContext, r: SearchResult): Record<str
     type: 'FeatureCollection',
     features,
     links,
-    numberMatched: r.numberMatched,
+    ...(r.numberMatched === null ? {} : { numberMatched: r.numberMatched }),
     numberReturned: features.length,
     ...(r.numberMatchedExact ? {} : { 'terrahub:numberMatchedExact': false }),
-    context: { returned: features.length, limit: ctx.limit, matched: r.numberMatched },
+    context: {
+      returned: features.length,
+      limit: ctx.limit,
+      ...(r.numberMatched === null ? {} : { matched: r.numberMatched }),
+    },
   };
 }
 

@@ -96,7 +96,8 @@ describe('STAC API core', () => {
         links: Array<{ rel: string; href: string }>;
         numberMatched: number;
       };
-      assert.equal(page.numberMatched, 23);
+      // counted on the first page only (later pages would pay for the count again)
+      assert.equal(page.numberMatched, ids.length === 0 ? 23 : undefined);
       ids.push(...page.features.map((f) => f.id));
       url = page.links.find((l) => l.rel === 'next')?.href ?? null;
     }

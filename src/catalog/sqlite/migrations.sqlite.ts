@@ -40,4 +40,14 @@ export const CATALOG_MIGRATIONS: Migration[] = [
      type TEXT NOT NULL,
      PRIMARY KEY (collection, name)
    );`,
+  // 2: properties apart from the whole document, so that filters and sorts parse a small JSON text.
+  // and the item's box beside it (the R*Tree has it too, but a column is read without a join).
+  `ALTER TABLE catalog_items ADD COLUMN props TEXT;
+   ALTER TABLE catalog_items ADD COLUMN minx REAL;
+   ALTER TABLE catalog_items ADD COLUMN miny REAL;
+   ALTER TABLE catalog_items ADD COLUMN maxx REAL;
+   ALTER TABLE catalog_items ADD COLUMN maxy REAL;
+   UPDATE catalog_items SET props = json_extract(content, '$.properties');
+   UPDATE catalog_items SET (minx, miny, maxx, maxy) =
+     (SELECT r.minx, r.miny, r.maxx, r.maxy FROM catalog_items_rtree r WHERE r.rid = catalog_items.rid);`,
 ];

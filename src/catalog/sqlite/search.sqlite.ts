@@ -9,6 +9,9 @@ import { bboxPolygon, geometryBbox } from '../geometry.ts';
 import type { PageCursor, SearchQuery, SortKey } from '../model.ts';
 import { cql2ToSqlite } from './cql2.sqlite.ts';
 
+/** Square degrees above which a bbox is treated as matching most items (see whereSql). */
+const LARGE_BOX = 900;
+
 export interface SqlPart {
   sql: string;
   params: unknown[];
@@ -34,7 +37,7 @@ export function fieldSql(name: string): string {
   if (!/^[^"\\]{1,256}$/.test(n)) {
     throw new TerraHubError('TH_STAC_BAD_SEARCH', `field name ${JSON.stringify(name)} is not valid`);
   }
-  return `json_extract(i.content, '$.properties."${n.replaceAll("'", "''")}"')`;
+  return `json_extract(i.props, '$."${n.replaceAll("'", "''")}"')`;
 }
 
 export function whereSql(q: SearchQuery): SqlPart {
@@ -59,9 +62,24 @@ export function whereSql(q: SearchQuery): SqlPart {
     const boxes = spatial.boxes.filter((b): b is [number, number, number, number] => b !== null);
     if (!boxes.length) return { sql: '0', params: [] };
     const rt = boxes.map(() => '(r.maxx >= ? AND r.minx <= ? AND r.maxy >= ? AND r.miny <= ?)').join(' OR ');
-    conds.push(`i.rid IN (SELECT r.rid FROM catalog_items_rtree r WHERE ${rt})`);
+    // Small boxes: the R*Tree finds the few candidates. Large boxes match most items: walking the sort
+    // index and probing the R*Tree per row stops after one page instead of sorting every match.
+    const area = boxes.reduce((a, b) => a + (b[2] - b[0]) * (b[3] - b[1]), 0);
+    conds.push(
+      area > LARGE_BOX
+        ? `EXISTS (SELECT 1 FROM catalog_items_rtree r WHERE r.rid = i.rid AND (${rt}))`
+        : `i.rid IN (SELECT r.rid FROM catalog_items_rtree r WHERE ${rt})`,
+    );
     for (const b of boxes) params.push(b[0], b[2], b[1], b[3]);
-    conds.push(`th_spatial('s_intersects', i.geometry, ?)`);
+    // The exact test is needed only where the item's box is not wholly inside a query box (for bbox
+    // searches those items surely intersect): most geometry parsing is spared on large boxes.
+    if (!q.intersects) {
+      const inside = boxes
+        .map(() => '(i.minx >= ? AND i.maxx <= ? AND i.miny >= ? AND i.maxy <= ?)')
+        .join(' OR ');
+      conds.push(`(${inside} OR th_spatial('s_intersects', i.geometry, ?))`);
+      for (const b of boxes) params.push(b[0], b[2], b[1], b[3]);
+    } else conds.push(`th_spatial('s_intersects', i.geometry, ?)`);
     params.push(JSON.stringify(spatial.geom));
   }
   if (q.datetime) {
@@ -80,19 +98,23 @@ export function whereSql(q: SearchQuery): SqlPart {
     params.push(...f.params);
   }
   if (q.q?.length) {
-    const text = `lower(coalesce(json_extract(i.content, '$.properties.title'), '') || ' ' ||
-      coalesce(json_extract(i.content, '$.properties.description'), '') || ' ' ||
-      coalesce(json_extract(i.content, '$.properties.keywords'), ''))`;
+    const text = `lower(coalesce(json_extract(i.props, '$.title'), '') || ' ' ||
+      coalesce(json_extract(i.props, '$.description'), '') || ' ' ||
+      coalesce(json_extract(i.props, '$.keywords'), ''))`;
     conds.push(`(${q.q.map(() => `instr(${text}, ?) > 0`).join(' OR ')})`);
     params.push(...q.q.map((t) => t.toLowerCase()));
   }
   return { sql: conds.length ? conds.join(' AND ') : '1', params };
 }
 
-/** Sort keys with the (collection, id) tiebreaker that makes every order total. */
+/**
+ * Sort keys with the (collection, id) tiebreaker that makes every order total. The tiebreaker follows the
+ * first key's direction so that one index (datetime, collection, id) serves both directions.
+ */
 export function fullOrder(sortby: SortKey[]): Array<{ expr: string; desc: boolean }> {
   const keys = sortby.map((k) => ({ expr: fieldSql(k.field), desc: k.direction === 'desc' }));
-  return [...keys, { expr: 'i.collection', desc: false }, { expr: 'i.id', desc: false }];
+  const desc = keys[0]?.desc ?? false;
+  return [...keys, { expr: 'i.collection', desc }, { expr: 'i.id', desc }];
 }
 
 export function orderSql(order: Array<{ expr: string; desc: boolean }>): string {

@@ -128,10 +128,13 @@ export class SqliteCatalogStore implements CatalogStore {
   async putItems(collection: string, items: StacItem[], opts: WriteOptions): Promise<StoredItem[]> {
     const getEtag = this.db.prepare('SELECT rid, etag FROM catalog_items WHERE collection = ? AND id = ?');
     const upsert = this.db.prepare(
-      `INSERT INTO catalog_items (collection, id, datetime, start_dt, end_dt, geometry, content, etag)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO catalog_items
+         (collection, id, datetime, start_dt, end_dt, geometry, content, etag, props, minx, miny, maxx, maxy)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT(collection, id) DO UPDATE SET datetime = excluded.datetime, start_dt = excluded.start_dt,
-         end_dt = excluded.end_dt, geometry = excluded.geometry, content = excluded.content, etag = excluded.etag
+         end_dt = excluded.end_dt, geometry = excluded.geometry, content = excluded.content, etag = excluded.etag,
+         props = excluded.props, minx = excluded.minx, miny = excluded.miny, maxx = excluded.maxx,
+         maxy = excluded.maxy
        RETURNING rid`,
     );
     const rtree = this.db.prepare(
@@ -151,6 +154,7 @@ export class SqliteCatalogStore implements CatalogStore {
         const content = JSON.stringify(item);
         const etag = etagOf(content);
         const t = itemTimeRange(item.properties);
+        const b = item.geometry ? geometryBbox(item.geometry) : null;
         const { rid } = upsert.get(
           collection,
           item.id,
@@ -160,8 +164,12 @@ export class SqliteCatalogStore implements CatalogStore {
           item.geometry ? JSON.stringify(item.geometry) : null,
           content,
           etag,
+          JSON.stringify(item.properties),
+          b?.[0] ?? null,
+          b?.[1] ?? null,
+          b?.[2] ?? null,
+          b?.[3] ?? null,
         ) as { rid: number };
-        const b = item.geometry ? geometryBbox(item.geometry) : null;
         if (b) rtree.run(rid, b[0], b[2], b[1], b[3]);
         else rtreeDelete.run(rid);
         for (const [name, v] of Object.entries(item.properties)) {
@@ -199,28 +207,45 @@ export class SqliteCatalogStore implements CatalogStore {
       conds.push(ks.sql);
       params.push(...ks.params);
     }
+    // Rows are ordered by their keys alone; documents are read after, for the page only (sorting whole
+    // documents would move every match's JSON through the sorter).
     const rows = this.db
       .prepare(
-        `SELECT i.content, ${keys} FROM catalog_items i WHERE ${conds.join(' AND ')}
+        `SELECT i.rid, ${keys} FROM catalog_items i WHERE ${conds.join(' AND ')}
          ORDER BY ${orderSql(order)} LIMIT ?`,
       )
-      .all(...params, q.limit + 1) as Array<Record<string, unknown> & { content: string }>;
+      .all(...params, q.limit + 1) as Array<Record<string, unknown> & { rid: number }>;
     const more = rows.length > q.limit;
     const page = rows.slice(0, q.limit);
+    const contents = new Map<number, string>();
+    for (let i = 0; i < page.length; i += 500) {
+      const part = page.slice(i, i + 500).map((r) => r.rid);
+      const got = this.db
+        .prepare(`SELECT rid, content FROM catalog_items WHERE rid IN (${part.map(() => '?').join(',')})`)
+        .all(...part) as Array<{ rid: number; content: string }>;
+      for (const g of got) contents.set(g.rid, g.content);
+    }
     const last = page[page.length - 1];
     let next = null;
     if (more && last) {
       const vals = order.map((_, i) => last[`k${i}`] ?? null);
       next = { values: vals.slice(0, -2), collection: vals.at(-2) as string, id: vals.at(-1) as string };
     }
-    const counted = this.db
-      .prepare(`SELECT COUNT(*) AS n FROM (SELECT 1 FROM catalog_items i WHERE ${where.sql} LIMIT ?)`)
-      .get(...where.params, q.countLimit + 1) as { n: number };
+    // Counting costs a second pass over the matches: done on first pages only, and only up to countLimit.
+    let n: number | null = null;
+    if (!q.after) {
+      n = page.length < q.limit ? page.length : null;
+      n ??= (
+        this.db
+          .prepare(`SELECT COUNT(*) AS n FROM (SELECT 1 FROM catalog_items i WHERE ${where.sql} LIMIT ?)`)
+          .get(...where.params, q.countLimit + 1) as { n: number }
+      ).n;
+    }
     return {
-      items: page.map((r) => JSON.parse(r.content) as StacItem),
+      items: page.map((r) => JSON.parse(contents.get(r.rid)!) as StacItem),
       next,
-      numberMatched: Math.min(counted.n, q.countLimit),
-      numberMatchedExact: counted.n <= q.countLimit,
+      numberMatched: n === null ? null : Math.min(n, q.countLimit),
+      numberMatchedExact: n === null || n <= q.countLimit,
     };
   }
 

@@ -81,8 +81,8 @@ export const CONFIG_KEYS = {
     'CatalogStore driver: sqlite keeps the STAC catalog in the state database (R*Tree for bboxes).',
   ),
   'catalog.countLimit': int(
-    100000,
-    'Searches count matches exactly up to this many; beyond it numberMatched is a lower bound and the response says so.',
+    10000,
+    'First pages of searches count matches exactly up to this many; beyond it numberMatched is this number and the response says "terrahub:numberMatchedExact": false.',
     { min: 1 },
   ),
   'catalog.queryables': str(
