@@ -89,7 +89,10 @@ function route(c: S3Ctx): S3Handler | null {
   );
 }
 
-function s3ErrorHandler(raw: Error, req: FastifyRequest, reply: FastifyReply): void {
+const EXPOSED =
+  'ETag, Content-Length, Content-Range, Content-Type, Accept-Ranges, Last-Modified, x-amz-request-id, x-amz-version-id';
+
+async function s3ErrorHandler(raw: Error, req: FastifyRequest, reply: FastifyReply): Promise<void> {
   const e = toTerraHubError(raw);
   logError(req, raw, e);
   const resource = (req.raw.url ?? '/').split('?')[0]!;
@@ -99,17 +102,23 @@ function s3ErrorHandler(raw: Error, req: FastifyRequest, reply: FastifyReply): v
   }
   void reply.header('x-amz-request-id', req.id);
   if (!req.raw.complete) {
-    // The body was refused part way: drop the rest and the connection, or its bytes would be parsed as
-    // the next request on this keep-alive socket.
+    // The body was refused part way. Read and drop what the client still sends (briefly), so that it sees
+    // this answer rather than a reset, then close: the rest must not be parsed as the next request.
     void reply.header('connection', 'close');
     req.raw.resume();
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, 2000);
+      t.unref();
+      req.raw.once('end', () => resolve());
+      req.raw.once('close', () => resolve());
+    });
   }
   // HEAD answers and 304s carry no body; S3 clients read the status alone there.
   if (req.method === 'HEAD' || e.status === 304) {
-    void reply.status(e.status).send();
+    await reply.status(e.status).send();
     return;
   }
-  void reply
+  await reply
     .status(e.status)
     .type('application/xml')
     .send(errorXml(e, decodeSafe(resource), String(req.id)));
@@ -140,6 +149,24 @@ export async function s3App(app: FastifyInstance, opts: S3AppOptions): Promise<v
       throw new TerraHubError('TH_S3_METHOD_NOT_ALLOWED', `${req.method} is not allowed on ${r.resource}`);
     return op(c);
   };
+  // CORS for browser tools (COG viewers reading presigned URLs): requests authenticate by signature, never
+  // by cookies, so any origin may call; preflights are answered here without authentication.
+  app.addHook('onSend', async (req, reply) => {
+    if (req.headers.origin) {
+      void reply.header('access-control-allow-origin', '*').header('access-control-expose-headers', EXPOSED);
+    }
+  });
+  app.options('/*', async (req, reply) => {
+    return reply
+      .status(200)
+      .headers({
+        'access-control-allow-origin': '*',
+        'access-control-allow-methods': 'GET, HEAD, PUT, POST, DELETE',
+        'access-control-allow-headers': req.headers['access-control-request-headers'] ?? '*',
+        'access-control-max-age': '3600',
+      })
+      .send();
+  });
   const methods = ['GET', 'HEAD', 'PUT', 'POST', 'DELETE'];
   app.route({ method: methods, url: '/', handler, exposeHeadRoute: false });
   app.route({ method: methods, url: '/*', handler, exposeHeadRoute: false });

@@ -245,6 +245,23 @@ describe('S3 protocol details', () => {
     assert.doesNotMatch(await bogus.text(), /at .*\.ts/);
   });
 
+  it('answers CORS preflights and lets browsers read the headers range readers need', async () => {
+    const pre = await fetch(url('/public/hello.txt'), {
+      method: 'OPTIONS',
+      headers: {
+        origin: 'https://viewer.example',
+        'access-control-request-method': 'GET',
+        'access-control-request-headers': 'range',
+      },
+    });
+    assert.equal(pre.status, 200);
+    assert.equal(pre.headers.get('access-control-allow-origin'), '*');
+    assert.match(pre.headers.get('access-control-allow-headers') ?? '', /range/);
+    const get = await fetch(url('/nosuchbucket/x'), { headers: { origin: 'https://viewer.example' } });
+    assert.equal(get.headers.get('access-control-allow-origin'), '*');
+    assert.match(get.headers.get('access-control-expose-headers') ?? '', /Content-Range/);
+  });
+
   it('lets anyone read the public bucket, and only admins write it', async () => {
     const admin = hub.services.identity.users.credentials('admin');
     const u = url('/public/hello.txt');

@@ -42,7 +42,9 @@ export async function writeTemp(body: Readable, tmp: string, opts: PutOptions = 
     opts.check?.();
   } catch (e) {
     await unlink(tmp).catch(() => undefined);
-    throw e;
+    // A body that failed before the pipeline was attached (a bad chunk signature found while the caller was
+    // still checking access) surfaces here as a premature close: report the body's own error instead.
+    throw body.errored ?? e;
   }
   return { size, md5: md5.digest() };
 }
