@@ -23,7 +23,8 @@ export async function ingestNdjson(
 ): Promise<IngestResult> {
   await catalog.getStoredCollection(p, collectionId);
   let batch: unknown[] = [];
-  let firstLine = 1;
+  /** The input line of each item of the batch (blank lines are skipped, so they may differ). */
+  let lines: number[] = [];
   let line = 0;
   const done: IngestResult = { committed: 0, batches: 0 };
   const flush = async () => {
@@ -33,12 +34,13 @@ export async function ingestNdjson(
     } catch (e) {
       if (e instanceof TerraHubError) {
         const idx = typeof e.details?.['index'] === 'number' ? e.details['index'] : 0;
+        const failedLine = lines[idx] ?? lines[0] ?? line;
         throw new TerraHubError(
           e.code,
-          `line ${firstLine + idx}: ${e.message} (${done.committed} items committed before this batch)`,
+          `line ${failedLine}: ${e.message} (${done.committed} items committed before this batch)`,
           {
             ...e.details,
-            line: firstLine + idx,
+            line: failedLine,
             committed: done.committed,
           },
         );
@@ -48,13 +50,14 @@ export async function ingestNdjson(
     done.committed += batch.length;
     done.batches++;
     batch = [];
+    lines = [];
   };
   for await (const text of createInterface({ input: body, crlfDelay: Infinity })) {
     line++;
     if (!text.trim()) continue;
-    if (!batch.length) firstLine = line;
     try {
       batch.push(JSON.parse(text));
+      lines.push(line);
     } catch {
       throw new TerraHubError(
         'TH_INVALID_JSON',

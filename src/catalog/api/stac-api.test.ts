@@ -289,6 +289,17 @@ describe('STAC API transactions', () => {
     });
     assert.equal(e.status, 400);
     assert.equal(((await e.json()) as { line: number }).line, 8);
+    // a blank line before an invalid item: the answer names the item's own line
+    const invalid = `${JSON.stringify(item('n20'))}\n\n${JSON.stringify({ ...item('n21'), properties: {} })}\n`;
+    const e2 = await hub.api(`${S}/collections/nd/ingest`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-ndjson' },
+      body: invalid,
+    });
+    assert.equal(e2.status, 400);
+    const b2 = (await e2.json()) as { line: number; committed: number };
+    assert.equal(b2.line, 3);
+    assert.equal(b2.committed, 0);
   });
 
   it('replaces, patches and deletes collections with If-Match', async () => {
