@@ -181,6 +181,28 @@ describe('data API: /cog', { timeout: 120_000 }, () => {
     assert.equal(badCm.status, 400);
   });
 
+  test('many concurrent tiles over one COG all succeed and equal the same tiles fetched one by one', async () => {
+    const paths: string[] = [];
+    for (let x = 835; x <= 838; x++)
+      for (let y = 1555; y <= 1558; y++)
+        paths.push(
+          `${API}/cog/tiles/WebMercatorQuad/12/${x}/${y}.png?${url('shade.tif')}&resampling=bilinear`,
+        );
+    paths.push(...paths.map((p) => p.replace('resampling=bilinear', 'resampling=nearest')));
+    const together = await Promise.all(paths.map(async (p) => hub.api(p)));
+    const statuses = together.map((r) => r.status);
+    const bodies = await Promise.all(together.map(async (r) => Buffer.from(await r.arrayBuffer())));
+    for (let i = 0; i < paths.length; i++) {
+      const alone = await hub.api(paths[i]!);
+      assert.equal(alone.status, statuses[i], paths[i]);
+      if (alone.status === 200)
+        assert.ok(Buffer.from(await alone.arrayBuffer()).equals(bodies[i]!), paths[i]);
+    }
+    assert.ok(statuses.every((s) => s === 200 || s === 404));
+    // 4 of the 16 tiles per method cover the raster.
+    assert.equal(statuses.filter((s) => s === 200).length, 8, statuses.join(','));
+  });
+
   test('tiles rendered on the event loop (tiler.workers=0) equal those of the render workers', async () => {
     const inline = await startTestHub({ 'tiler.workers': 0 });
     try {
