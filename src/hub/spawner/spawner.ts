@@ -199,7 +199,7 @@ export class Spawner {
           await this.o.launcher.stop(launch, this.o.stopGraceMs);
           throw new Error(`the server did not answer within ${Math.round(this.o.startTimeoutMs / 1000)} s`);
         }
-        await sleep(200);
+        await sleep(50); // a probe is one local request: poll often, readiness is what users wait for
       }
       const now = new Date().toISOString();
       this.o.store.update(user.id, '', { state: 'running', readyAt: now, lastActivity: now });
