@@ -237,6 +237,10 @@ describe('data API: /cog', { timeout: 120_000 }, () => {
       /\/api\/data\/v1\/cog\/tiles\/WebMercatorQuad\/\{z\}\/\{x\}\/\{y\}\?url=.*rescale=0%2C200/,
     );
     assert.ok(tj.maxzoom >= 8 && tj.maxzoom <= 10, String(tj.maxzoom));
+    const plain = (await (await hub.api(`${API}/cog/tilejson.json?${url('RGB.byte.tif')}`)).json()) as {
+      tiles: string[];
+    };
+    assert.match(plain.tiles[0]!, /\/api\/data\/v1\/cog\/tiles\/WebMercatorQuad\/\{z\}/);
     const sets = (await (await hub.api(`${API}/tileMatrixSets`)).json()) as {
       tileMatrixSets: Array<{ id: string }>;
     };

@@ -120,7 +120,7 @@ export function registerLayerRoutes(app: FastifyInstance, o: LayerRouteOptions):
     tile(req, reply, 'WebMercatorQuad', req.params.z, req.params.x, req.params.y),
   );
 
-  const tilejson = async (req: FastifyRequest, tmsId: string) => {
+  const tilejson = async (req: FastifyRequest, tmsId: string, tmsInPath: boolean) => {
     const tms = getTms(tmsId);
     if (!tms) throw new TerraHubError('TH_TILER_UNKNOWN_TMS', `no tile matrix set "${tmsId}"`);
     const q = req.query as Query;
@@ -140,7 +140,10 @@ export function registerLayerRoutes(app: FastifyInstance, o: LayerRouteOptions):
     const maxzoom = intParam(q, 'maxzoom', zr.maxzoom, 0, tms.matrices.length - 1);
     const fmt = single(q, 'tile_format');
     const scale = intParam(q, 'tile_scale', 1, 1, 4);
-    const path = req.url.split('?')[0]!.replace(/\/[^/]+\/tilejson\.json$|\/tilejson\.json$/, '');
+    // The layer's own path: the request's, less `/{tms}/tilejson.json` or `/tilejson.json`.
+    const path = req.url
+      .split('?')[0]!
+      .replace(tmsInPath ? /\/[^/]+\/tilejson\.json$/ : /\/tilejson\.json$/, '');
     const suffix = `${scale > 1 ? `@${scale}x` : ''}${fmt ? `.${fmt}` : ''}`;
     const query = passQuery(req, ['tile_format', 'tile_scale', 'minzoom', 'maxzoom']);
     return {
@@ -155,8 +158,10 @@ export function registerLayerRoutes(app: FastifyInstance, o: LayerRouteOptions):
       center: [(bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2, minzoom],
     };
   };
-  app.get<{ Params: { tms: string } }>(`${base}/:tms/tilejson.json`, (req) => tilejson(req, req.params.tms));
-  app.get(`${base}/tilejson.json`, (req) => tilejson(req, 'WebMercatorQuad'));
+  app.get<{ Params: { tms: string } }>(`${base}/:tms/tilejson.json`, (req) =>
+    tilejson(req, req.params.tms, true),
+  );
+  app.get(`${base}/tilejson.json`, (req) => tilejson(req, 'WebMercatorQuad', false));
 
   app.get<{ Params: { tms: string } }>(`${base}/:tms/map.html`, async (req, reply) => {
     if (req.params.tms !== WebMercatorQuad.id)
