@@ -10,7 +10,7 @@ before(async () => {
   hub = await startTestHub({
     'hub.jupyterCommand': TEST_JUPYTER,
     'hub.unixUsers': 'off',
-    'hub.profiles': [{ name: 'short', description: 'culled after 15 s idle', idleTimeout: '15s' }],
+    'hub.profiles': [{ name: 'short', description: 'culled after 20 s idle', idleTimeout: '20s' }],
     'hub.cullInterval': '1s',
   });
 });

@@ -144,6 +144,7 @@ export class UserProxy {
       proxyErrorPage(req, res, { kind: 'over-quota' });
       return;
     }
+    this.d.activity.note(t.owner.id, 0, 0); // a request in flight is activity, even a slow one
     req.on('data', (c: Buffer) => this.d.activity.note(t.owner.id, c.length, 0));
     this.forward(req, res, t, true);
   }
