@@ -87,8 +87,11 @@ test('every key maps to a TERRAHUB_ variable and has a description', () => {
   for (const [k, def] of Object.entries(CONFIG_KEYS)) {
     assert.match(envName(k), /^TERRAHUB_[A-Z0-9_]+$/);
     assert.ok(def.doc.length > 10, `key ${k} needs a description`);
-    // Durations are written in seconds but held in ms, so only the others round-trip.
-    if (def.type !== 'duration') assert.deepEqual(def.parse(def.default), def.default, `default of ${k}`);
+    // Durations are written in seconds but held in ms, and structured values hold their parsed form, so only
+    // the plain types round-trip.
+    if (def.type !== 'duration' && def.type !== 'json') {
+      assert.deepEqual(def.parse(def.default), def.default, `default of ${k}`);
+    }
   }
   assert.equal(envName('dataDir'), 'TERRAHUB_DATA_DIR');
   assert.equal(envName('admin.token'), 'TERRAHUB_ADMIN_TOKEN');
