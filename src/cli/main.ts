@@ -7,6 +7,7 @@ import { VERSION } from '../hub/api/index.ts';
 import { cogCommand } from './commands/cog.ts';
 import { configCommand, credentialsCommand } from './commands/config.ts';
 import { envCommand } from './commands/env.ts';
+import { ingestCommand } from './commands/ingest.ts';
 import { stacCommand } from './commands/stac.ts';
 import { tokenCommand } from './commands/tokens.ts';
 import { storageCommand } from './commands/storage.ts';
@@ -37,6 +38,7 @@ Configuration keys: docs/configuration.md.`,
   p.addCommand(stacCommand());
   p.addCommand(storageCommand());
   p.addCommand(cogCommand());
+  p.addCommand(ingestCommand());
   p.addCommand(envCommand());
   for (const c of p.commands) c.exitOverride();
   return p;
