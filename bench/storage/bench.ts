@@ -257,8 +257,24 @@ http { access_log off; sendfile on; tcp_nopush on; keepalive_requests 1000000;
       `\n| measurement | TerraHub | nginx / reference |\n| --- | --- | --- |\n${rows.join('\n')}\n\n${ratios.join('\n')}\n`,
     );
   } finally {
-    for (const p of procs) p.kill('SIGTERM');
-    await new Promise((r) => setTimeout(r, 1000));
+    // Wait for both servers to exit before removing their directories (TerraHub writes while it closes).
+    await Promise.all(
+      procs.map(
+        (p) =>
+          new Promise<void>((resolve) => {
+            if (p.exitCode !== null || p.signalCode !== null) return resolve();
+            const t = setTimeout(() => {
+              p.kill('SIGKILL');
+              resolve();
+            }, 20_000);
+            p.once('exit', () => {
+              clearTimeout(t);
+              resolve();
+            });
+            p.kill('SIGTERM');
+          }),
+      ),
+    );
     rmSync(work, { recursive: true, force: true });
   }
 }
