@@ -107,7 +107,7 @@ export interface SearchQuery {
   limit: number;
   /** Keyset position: the sort values and (collection, id) of the last item of the previous page. */
   after?: PageCursor | undefined;
-  /** Stop counting matches beyond this many (numberMatched is then a lower bound). */
+  /** Count matches among at most this many items; beyond, numberMatched is an estimate from them. */
   countLimit: number;
 }
 
@@ -123,6 +123,6 @@ export interface SearchPage {
   next: PageCursor | null;
   /** Null when not counted (pages after the first, where counting again would only cost). */
   numberMatched: number | null;
-  /** False when counting stopped at countLimit. */
+  /** False when numberMatched is an estimate (more than countLimit items were searched). */
   numberMatchedExact: boolean;
 }

@@ -199,10 +199,17 @@ export function catalogStoreContract(
       );
     });
 
-    void it('counts matches up to the count limit', async () => {
+    void it('counts matches exactly up to the count limit, and estimates beyond', async () => {
       const r = await store.search(q({ countLimit: 5, limit: 1 }));
-      assert.equal(r.numberMatched, 5);
+      assert.equal(r.numberMatched, 22); // every sampled item matches: the estimate is the total
       assert.equal(r.numberMatchedExact, false);
+      const filter = { op: '<', args: [{ property: 'eo:cloud_cover' }, 1] };
+      const est = await store.search(q({ countLimit: 11, limit: 1, filter }));
+      assert.equal(est.numberMatchedExact, false);
+      assert.ok(est.numberMatched! >= 1 && est.numberMatched! <= 22, String(est.numberMatched));
+      const exact = await store.search(q({ limit: 1, filter }));
+      assert.deepEqual([exact.numberMatched, exact.numberMatchedExact], [4, true]);
+      assert.equal((await store.search(q({ limit: 1, after: r.next! }))).numberMatched, null);
       const r2 = await store.search(q({ limit: 1 }));
       assert.equal(r2.numberMatched, 22);
       assert.equal(r2.numberMatchedExact, true);

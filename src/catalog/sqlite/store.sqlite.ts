@@ -231,21 +231,37 @@ export class SqliteCatalogStore implements CatalogStore {
       const vals = order.map((_, i) => last[`k${i}`] ?? null);
       next = { values: vals.slice(0, -2), collection: vals.at(-2) as string, id: vals.at(-1) as string };
     }
-    // Counting costs a second pass over the matches: done on first pages only, and only up to countLimit.
+    // Counting costs a second pass: done on first pages only, and over at most countLimit items. When the
+    // searched collections hold more, the count is estimated from the first countLimit of them.
     let n: number | null = null;
+    let exact = true;
     if (!q.after) {
       n = page.length < q.limit ? page.length : null;
-      n ??= (
-        this.db
-          .prepare(`SELECT COUNT(*) AS n FROM (SELECT 1 FROM catalog_items i WHERE ${where.sql} LIMIT ?)`)
-          .get(...where.params, q.countLimit + 1) as { n: number }
-      ).n;
+      if (n === null) {
+        const inList = q.collections.map(() => '?').join(',');
+        const total = (
+          this.db
+            .prepare(`SELECT COUNT(*) AS n FROM catalog_items WHERE collection IN (${inList})`)
+            .get(...q.collections) as { n: number }
+        ).n;
+        const sample = Math.min(total, q.countLimit);
+        const matched = (
+          this.db
+            .prepare(
+              `SELECT COUNT(*) AS n FROM (SELECT * FROM catalog_items WHERE collection IN (${inList}) LIMIT ?) i
+               WHERE ${where.sql}`,
+            )
+            .get(...q.collections, sample, ...where.params) as { n: number }
+        ).n;
+        exact = total <= q.countLimit;
+        n = exact ? matched : Math.max(Math.round((matched * total) / sample), page.length + (more ? 1 : 0));
+      }
     }
     return {
       items: page.map((r) => JSON.parse(contents.get(r.rid)!) as StacItem),
       next,
-      numberMatched: n === null ? null : Math.min(n, q.countLimit),
-      numberMatchedExact: n === null || n <= q.countLimit,
+      numberMatched: n,
+      numberMatchedExact: exact,
     };
   }
 

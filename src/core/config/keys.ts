@@ -82,7 +82,7 @@ export const CONFIG_KEYS = {
   ),
   'catalog.countLimit': int(
     10000,
-    'First pages of searches count matches exactly up to this many; beyond it numberMatched is this number and the response says "terrahub:numberMatchedExact": false.',
+    'numberMatched (on first pages) is exact when the searched collections hold at most this many items; beyond, it is estimated from the first this-many items and the response says "terrahub:numberMatchedExact": false.',
     { min: 1 },
   ),
   'catalog.queryables': str(
