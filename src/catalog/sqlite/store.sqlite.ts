@@ -31,6 +31,10 @@ interface CollectionRow {
   etag: string;
 }
 
+/** The columns searches read (never the document itself, which is large and stored in overflow pages). */
+const SEARCH_COLUMNS =
+  'rid, collection, id, datetime, start_dt, end_dt, geometry, props, minx, miny, maxx, maxy';
+
 export function etagOf(content: string): string {
   return createHash('sha256').update(content).digest('base64url').slice(0, 22);
 }
@@ -248,7 +252,8 @@ export class SqliteCatalogStore implements CatalogStore {
         const matched = (
           this.db
             .prepare(
-              `SELECT COUNT(*) AS n FROM (SELECT * FROM catalog_items WHERE collection IN (${inList}) LIMIT ?) i
+              `SELECT COUNT(*) AS n FROM (SELECT ${SEARCH_COLUMNS} FROM catalog_items
+                 WHERE collection IN (${inList}) LIMIT ?) i
                WHERE ${where.sql}`,
             )
             .get(...q.collections, sample, ...where.params) as { n: number }
