@@ -98,6 +98,14 @@ void describe('hub with a real JupyterLab', { timeout: 300_000 }, () => {
       content: Array<{ path: string }>;
     };
     assert.ok(listed.content.some((c) => c.path === nb.path));
+    // The quickstart notebooks were put into the new home before the server started.
+    const quick = (await (
+      await alice.fetch('/user/alice/api/contents/quickstart', { headers: { accept: 'application/json' } })
+    ).json()) as { content: Array<{ name: string }> };
+    assert.ok(
+      quick.content.some((c) => /^01-.*\.ipynb$/.test(c.name)),
+      JSON.stringify(quick),
+    );
     const byToken = await fetch(`${hub.url}/user/alice/api/status`, {
       headers: { authorization: `token ${aliceToken}` },
     });

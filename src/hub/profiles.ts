@@ -8,7 +8,7 @@ export interface Profile {
   /** Shown to users and used as the identifier in forms and the API (`{"profile": "CPU - Python"}`). */
   name: string;
   description: string;
-  /** Environment under `envs/{environment}` (its `bin/jupyter`); empty: the `hub.jupyterCommand`. */
+  /** Environment under `envs/{environment}` (its `bin/jupyter`); empty: the built `default` environment if there is one, else `hub.jupyterCommand`. */
   environment: string;
   /** CPU limit in cores (0: none). */
   cpus: number;

@@ -23,6 +23,8 @@ export interface HubDeps {
   log: Logger;
   dataDir: string;
   urls: () => { publicUrl: string; s3PublicUrl: string };
+  /** Called when a user's home is ready, before their server starts. */
+  onHomeReady?: (home: string, owner?: { uid: number; gid: number }) => void;
 }
 
 export class HubService {
@@ -56,6 +58,7 @@ export class HubService {
       startTimeoutMs: c['hub.startTimeout'],
       stopGraceMs: c['hub.stopGrace'],
       urls: d.urls,
+      ...(d.onHomeReady ? { onHomeReady: d.onHomeReady } : {}),
     });
     this.homes = new Homes(
       this.store,

@@ -105,7 +105,14 @@ export async function buildServices(config: Config, log: Logger): Promise<Servic
   // 6a. Environments (users' Python venvs, quickstarts, user environment variables), before the hub that uses them.
   services.envs = new EnvironmentService({ ...services, urls: () => services });
   closers.push(() => services.envs.close()); // start-up work stops before storage and catalog close
-  const hub = new HubService({ ...services, urls: () => services });
+  const hub = new HubService({
+    ...services,
+    urls: () => services,
+    // Each user finds the quickstart notebooks in their home (never overwritten once there).
+    onHomeReady: (home, owner) => {
+      services.envs.installQuickstarts(home, owner);
+    },
+  });
   services.hub = hub;
   closers.push(() => hub.close());
 

@@ -3,7 +3,7 @@
  * in the database so that a restarted TerraHub re-adopts servers that still run and marks dead ones stopped
  * with the tail of their log. One server per user (the default server, name '').
  */
-import { closeSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TerraHubError } from '../../core/errors.ts';
@@ -31,6 +31,8 @@ export interface SpawnerOptions {
   stopGraceMs: number;
   /** Read when a server starts: the ports are known only once TerraHub has bound them. */
   urls: () => { publicUrl: string; s3PublicUrl: string };
+  /** Called once the home exists, before the server starts (the quickstart notebooks are put there). */
+  onHomeReady?: (home: string, owner?: { uid: number; gid: number }) => void;
 }
 
 export const serverPrefix = (user: string) => `/user/${user}/`;
@@ -144,6 +146,16 @@ export class Spawner {
     this.running.set(user.id, done);
   }
 
+  /**
+   * The profile's environment; a profile without one uses the built `default` environment when there is one
+   * (`terrahub env build`), else `hub.jupyterCommand`.
+   */
+  private jupyterFor(profile: Profile): string {
+    const env = (name: string) => join(this.o.dataDir, 'envs', name, 'bin', 'jupyter');
+    if (profile.environment) return env(profile.environment);
+    return existsSync(env('default')) ? env('default') : this.o.jupyterCommand;
+  }
+
   private async spawn(user: User, profile: Profile, progress: Progress): Promise<void> {
     const log = this.o.log.child({ user: user.name });
     const prefix = serverPrefix(user.name);
@@ -153,6 +165,7 @@ export class Spawner {
     try {
       const owner = this.o.unixUsers ? ensureAccount(user.name, home) : undefined;
       ensureHome(home, owner);
+      this.o.onHomeReady?.(home, owner);
       progress.emit({
         progress: 10,
         message: `Home directory ready${owner ? ` (account ${owner.account})` : ''}`,
@@ -162,11 +175,7 @@ export class Spawner {
       const api = this.o.identity.tokens.create(user, { note: 'Jupyter server (revoked when it stops)' });
       apiTokenId = api.model.id;
       const { publicUrl, s3PublicUrl } = this.o.urls();
-      const jupyter = jupyterCommand(
-        profile.environment
-          ? join(this.o.dataDir, 'envs', profile.environment, 'bin', 'jupyter')
-          : this.o.jupyterCommand,
-      );
+      const jupyter = jupyterCommand(this.jupyterFor(profile));
       const launch = await this.o.launcher.start({
         command: jupyter,
         args: serverArgs({ port, prefix, home, user: user.name }),
