@@ -119,6 +119,9 @@ async function main(): Promise<void> {
           TERRAHUB_S3_PORT: String(s3Port),
           TERRAHUB_ADMIN_TOKEN: TOKEN,
           TERRAHUB_LOG_LEVEL: 'warn',
+          // Measure storage alone: no background environment build or demo data generation.
+          TERRAHUB_ENVS_BUILD_ON_START: 'false',
+          TERRAHUB_ENVS_DEMO_DATA: 'false',
         },
         stdio: 'inherit',
       }),

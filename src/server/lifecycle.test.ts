@@ -76,7 +76,13 @@ test('`terrahub up` stops cleanly on SIGTERM and releases the data directory', a
       process.execPath,
       [BIN, 'up', '--port', '0', '--s3-port', '0', '--log-level', 'warn'],
       {
-        env: { ...process.env, TERRAHUB_DATA_DIR: dir, TERRAHUB_ADMIN_TOKEN: ADMIN_TOKEN },
+        env: {
+          ...process.env,
+          TERRAHUB_DATA_DIR: dir,
+          TERRAHUB_ADMIN_TOKEN: ADMIN_TOKEN,
+          TERRAHUB_ENVS_BUILD_ON_START: 'false',
+          TERRAHUB_ENVS_DEMO_DATA: 'false',
+        },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );

@@ -49,6 +49,7 @@ def start_hub(data_dir: Path, extra_env: dict | None = None) -> Hub:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TERRAHUB_")}
     # envs: no demo collection (generated in the background at start-up) unless a test asks for it.
     env["TERRAHUB_ENVS_DEMO_DATA"] = "false"
+    env["TERRAHUB_ENVS_BUILD_ON_START"] = "false"  # tests that need the Python env build it themselves
     env.update(
         TERRAHUB_ADMIN_TOKEN=ADMIN_TOKEN,
         TERRAHUB_DATA_DIR=str(data_dir),

@@ -161,7 +161,7 @@ export const CONFIG_KEYS = {
     'Directory of extra environment profiles, each a folder `<name>/requirements.lock.txt` (wins over a built-in of the same name).',
   ),
   'envs.buildOnStart': bool(
-    false,
+    true,
     'Build the `default` environment in the background at start-up when it is missing or out of date (needs PyPI access; takes minutes the first time).',
   ),
   'envs.demoData': bool(
