@@ -39,7 +39,8 @@ cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
 
 # 3. Servers: TerraHub (one Node process) and TiTiler (uvicorn, one worker).
-npx tsx bench/tiles/serve-terrahub.ts "$WORK/s2.tif" "$WORK/rgb.tif" > "$WORK/terrahub.json" 2> "$WORK/terrahub.log" &
+# node itself (not npx) so that $! is the server and the EXIT trap stops it.
+node --import tsx bench/tiles/serve-terrahub.ts "$WORK/s2.tif" "$WORK/rgb.tif" > "$WORK/terrahub.json" 2> "$WORK/terrahub.log" &
 pids+=($!)
 TPORT=$(free_port)
 "$WORK/venv/bin/uvicorn" titiler.application.main:app --host 127.0.0.1 --port "$TPORT" --workers 1 \
