@@ -44,7 +44,10 @@ export function whereSql(q: SearchQuery): SqlPart {
   const conds: string[] = [];
   const params: unknown[] = [];
   if (q.collections.length === 0) return { sql: '0', params };
-  conds.push(`i.collection IN (${q.collections.map(() => '?').join(',')})`);
+  // Sorted by datetime, the (datetime, collection, id) index serves both the order and this test; the
+  // unary + keeps SQLite from choosing the collection index instead and sorting every match.
+  const byTime = ['datetime', 'properties.datetime'].includes(q.sortby[0]?.field ?? '');
+  conds.push(`${byTime ? '+' : ''}i.collection IN (${q.collections.map(() => '?').join(',')})`);
   params.push(...q.collections);
   if (q.ids?.length) {
     conds.push(`i.id IN (${q.ids.map(() => '?').join(',')})`);
