@@ -4,17 +4,17 @@
  * launcher showing. The screenshot is saved to a temp directory and must not be blank.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { chromiumSkip, launchChromium } from '../testing/chromium.ts';
 import sharp from 'sharp';
 import { startTestHub, type TestHub } from '../testing/hub.ts';
 import { TEST_JUPYTER } from './testing.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const skip = existsSync(CHROMIUM) ? false : 'Debian chromium is not installed';
+const skip = chromiumSkip;
 
 void describe('hub pages in headless Chromium', { skip, timeout: 300_000 }, () => {
   let hub: TestHub;
@@ -23,19 +23,7 @@ void describe('hub pages in headless Chromium', { skip, timeout: 300_000 }, () =
   before(async () => {
     hub = await startTestHub({ 'hub.jupyterCommand': TEST_JUPYTER, 'hub.unixUsers': 'off' });
     await hub.services.identity.users.create({ name: 'dana', password: 'dana-password' });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();

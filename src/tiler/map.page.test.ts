@@ -4,15 +4,14 @@
  * screenshot must show the image (many pixels differ from the page background, in many colours).
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { chromiumSkip, launchChromium } from '../testing/chromium.ts';
 import sharp from 'sharp';
 import { ADMIN_TOKEN, startTestHub, type TestHub } from '../testing/hub.ts';
 import { uploadRasters } from './testing/fixtures.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const skip = existsSync(CHROMIUM) ? false : 'Debian chromium is not installed';
+const skip = chromiumSkip;
 
 describe('map.html in headless Chromium', { skip, timeout: 180_000 }, () => {
   let hub: TestHub;
@@ -20,23 +19,8 @@ describe('map.html in headless Chromium', { skip, timeout: 180_000 }, () => {
   before(async () => {
     hub = await startTestHub();
     await uploadRasters(hub, 'rasters', ['RGB.byte.tif']);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        // playwright gives every launch a fresh temporary profile (--user-data-dir) of its own.
-        // MapLibre needs WebGL: software rendering, as there is no GPU.
-        '--enable-unsafe-swiftshader',
-        '--use-angle=swiftshader',
-      ],
-    });
+    // MapLibre needs WebGL: software rendering, as there is no GPU.
+    browser = await launchChromium(['--enable-unsafe-swiftshader', '--use-angle=swiftshader']);
   });
   after(async () => {
     await browser?.close();
