@@ -185,43 +185,22 @@ export async function usersRoutes(app: FastifyInstance, opts: HubApiOptions): Pr
     },
   );
 
-  app.get<{ Params: { name: string } }>(
-    '/users/:name/credentials',
-    {
-      schema: {
-        summary: "A user's S3 credentials (self or admin)",
-        tags: ['credentials'],
-        params: nameParams,
+  // GET reads the key pair, POST rotates it first; both answer in the shape `terrahub credentials` prints.
+  const credentialsRoute = (method: 'GET' | 'POST', summary: string, rotate: boolean) =>
+    app.route<{ Params: { name: string } }>({
+      method,
+      url: '/users/:name/credentials',
+      schema: { summary, tags: ['credentials'], params: nameParams },
+      handler: async (req) => {
+        requireSelfOrAdmin(req, req.params.name, 'storage');
+        const c = rotate ? users.rotateCredentials(req.params.name) : users.credentials(req.params.name);
+        return {
+          access_key_id: c.accessKeyId,
+          secret_access_key: c.secretAccessKey,
+          endpoint_url: opts.s3EndpointUrl(),
+        };
       },
-    },
-    async (req) => {
-      requireSelfOrAdmin(req, req.params.name, 'storage');
-      const c = users.credentials(req.params.name);
-      return {
-        access_key_id: c.accessKeyId,
-        secret_access_key: c.secretAccessKey,
-        endpoint_url: opts.s3EndpointUrl(),
-      };
-    },
-  );
-
-  app.post<{ Params: { name: string } }>(
-    '/users/:name/credentials',
-    {
-      schema: {
-        summary: "Rotate a user's S3 credentials (self or admin)",
-        tags: ['credentials'],
-        params: nameParams,
-      },
-    },
-    async (req) => {
-      requireSelfOrAdmin(req, req.params.name, 'storage');
-      const c = users.rotateCredentials(req.params.name);
-      return {
-        access_key_id: c.accessKeyId,
-        secret_access_key: c.secretAccessKey,
-        endpoint_url: opts.s3EndpointUrl(),
-      };
-    },
-  );
+    });
+  credentialsRoute('GET', "A user's S3 credentials (self or admin)", false);
+  credentialsRoute('POST', "Rotate a user's S3 credentials (self or admin)", true);
 }
