@@ -1,6 +1,7 @@
 /** `terrahub config show`, and `terrahub credentials`. */
 import { Command } from 'commander';
 import { loadConfig, redacted } from '../../core/config/load.ts';
+import { TerraHubClient, type Credentials } from '../../sdk/client.ts';
 import { publicUrls } from '../../server/services.ts';
 import { allEnv, configFrom, env, withServices, type GlobalOptions } from '../context.ts';
 
@@ -29,12 +30,6 @@ export function configCommand(): Command {
   return config;
 }
 
-interface Creds {
-  access_key_id: string;
-  secret_access_key: string;
-  endpoint_url: string;
-}
-
 /** Prints a user's S3 credentials as shell exports: `eval "$(terrahub credentials)"`. */
 export function credentialsCommand(): Command {
   return new Command('credentials')
@@ -47,16 +42,9 @@ export function credentialsCommand(): Command {
     .action(async (opts: { user: string; rotate?: boolean }, cmd: Command) => {
       const url = env('TERRAHUB_URL');
       const token = env('TERRAHUB_TOKEN');
-      let creds: Creds;
+      let creds: Credentials;
       if (url && token) {
-        const headers = { authorization: `Bearer ${token}` };
-        const me = (await (await fetch(`${url}/hub/api/user`, { headers })).json()) as { name: string };
-        const r = await fetch(`${url}/hub/api/users/${me.name}/credentials`, {
-          method: opts.rotate ? 'POST' : 'GET',
-          headers,
-        });
-        if (!r.ok) throw new Error(`the hub answered ${r.status}: ${await r.text()}`);
-        creds = (await r.json()) as Creds;
+        creds = await new TerraHubClient({ url, token }).credentials({ rotate: Boolean(opts.rotate) });
       } else {
         const c = configFrom(cmd);
         creds = await withServices(cmd, (s) => {
