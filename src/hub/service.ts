@@ -55,6 +55,7 @@ export class HubService {
       profiles: c['hub.profiles'],
       jupyterCommand: c['hub.jupyterCommand'],
       unixUsers: this.unixUsers,
+      unixUsersForced: c['hub.unixUsers'] === 'on',
       startTimeoutMs: c['hub.startTimeout'],
       stopGraceMs: c['hub.stopGrace'],
       urls: d.urls,

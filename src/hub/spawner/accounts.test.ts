@@ -3,13 +3,13 @@
  * owned by it, and a process launched for it runs with its uid. Skipped (with the reason) when not root.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LocalLauncher } from '../launcher/local.ts';
-import { accountName, ensureAccount, ensureHome, removeAccount } from './accounts.ts';
+import { accountName, ensureAccount, ensureHome, removeAccount, runnableByOthers } from './accounts.ts';
 
 const root = process.getuid?.() === 0;
 
@@ -56,3 +56,28 @@ void test(
     }
   },
 );
+
+void test('an environment under a closed directory is not runnable by per-user accounts', () => {
+  const base = mkdtempSync(join(tmpdir(), 'terrahub-runnable-'));
+  try {
+    chmodSync(base, 0o755);
+    const open = join(base, 'open');
+    const closed = join(base, 'closed');
+    mkdirSync(open, { mode: 0o755 });
+    mkdirSync(closed, { mode: 0o700 });
+    chmodSync(closed, 0o700);
+    const python = join(closed, 'python');
+    writeFileSync(python, '#!/bin/sh\n', { mode: 0o755 });
+    const viaClosed = join(open, 'jupyter-a');
+    writeFileSync(viaClosed, `#!${python}\n`, { mode: 0o755 });
+    const viaSh = join(open, 'jupyter-b');
+    writeFileSync(viaSh, '#!/bin/sh\necho hi\n', { mode: 0o755 });
+    assert.equal(runnableByOthers(viaSh), true);
+    assert.equal(runnableByOthers(viaClosed), false, 'its interpreter is behind a 0700 directory');
+    assert.equal(runnableByOthers(python), false);
+    assert.equal(runnableByOthers(join(open, 'missing')), false);
+    assert.equal(runnableByOthers('jupyter'), true, 'a PATH command cannot be judged');
+  } finally {
+    rmSync(base, { recursive: true, force: true });
+  }
+});

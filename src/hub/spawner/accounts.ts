@@ -5,8 +5,17 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, chownSync, mkdirSync, statSync } from 'node:fs';
-import { dirname } from 'node:path';
+import {
+  chmodSync,
+  chownSync,
+  closeSync,
+  mkdirSync,
+  openSync,
+  readSync,
+  realpathSync,
+  statSync,
+} from 'node:fs';
+import { dirname, isAbsolute } from 'node:path';
 
 /** The Unix account name of a hub user; useradd allows 32 characters, so long names are shortened. */
 export function accountName(user: string): string {
@@ -65,4 +74,36 @@ export function ensureHome(home: string, owner?: { uid: number; gid: number }): 
     }
   }
   chmodSync(home, 0o700);
+}
+
+/** A file other accounts may execute, reached through directories they may pass. */
+function openToOthers(path: string): boolean {
+  const real = realpathSync(path);
+  if ((statSync(real).mode & 0o005) !== 0o005) return false;
+  for (let d = dirname(real); ; d = dirname(d)) {
+    if ((statSync(d).mode & 0o001) === 0) return false;
+    if (d === dirname(d)) return true;
+  }
+}
+
+/**
+ * Whether a per-user account could run `command`: the file, and the interpreter its `#!` line names (a venv's
+ * Python is often a link into a home such as /root/.pyenv that no other account may enter). Commands found
+ * on PATH cannot be judged here and count as runnable.
+ */
+export function runnableByOthers(command: string): boolean {
+  if (!isAbsolute(command)) return true;
+  try {
+    const head = Buffer.alloc(256);
+    const fd = openSync(command, 'r');
+    try {
+      readSync(fd, head, 0, 256, 0);
+    } finally {
+      closeSync(fd);
+    }
+    const interpreter = /^#!\s*(\S+)/.exec(head.toString('latin1'))?.[1];
+    return openToOthers(command) && (!interpreter || openToOthers(interpreter));
+  } catch {
+    return false;
+  }
 }

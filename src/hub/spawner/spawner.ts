@@ -13,7 +13,7 @@ import type { Logger } from '../../core/log.ts';
 import type { Launcher } from '../launcher/types.ts';
 import type { Profile } from '../profiles.ts';
 import type { ServerRow, ServerStore } from '../store.ts';
-import { ensureAccount, ensureHome } from './accounts.ts';
+import { ensureAccount, ensureHome, runnableByOthers } from './accounts.ts';
 import { jupyterCommand, serverArgs, serverEnv } from './env.ts';
 import { freePort, jupyterStatus } from './probe.ts';
 import { Progress } from './progress.ts';
@@ -27,6 +27,8 @@ export interface SpawnerOptions {
   profiles: Profile[];
   jupyterCommand: string;
   unixUsers: boolean;
+  /** hub.unixUsers is `on`: use accounts even when the environment looks unreadable to them. */
+  unixUsersForced?: boolean;
   startTimeoutMs: number;
   stopGraceMs: number;
   /** Read when a server starts: the ports are known only once TerraHub has bound them. */
@@ -156,6 +158,17 @@ export class Spawner {
     return existsSync(env('default')) ? env('default') : this.o.jupyterCommand;
   }
 
+  /**
+   * Per-user accounts (hub.unixUsers) need an environment those accounts can run. In `auto` mode one they
+   * cannot (e.g. a venv whose Python lives under /root) runs as TerraHub's account instead, said in the log.
+   */
+  private useAccounts(jupyter: string, log: Logger): boolean {
+    if (!this.o.unixUsers) return false;
+    if (this.o.unixUsersForced || runnableByOthers(jupyter)) return true;
+    log.warn({ jupyter }, 'Spawner:AccountsSkipped: the environment is not readable by other accounts');
+    return false;
+  }
+
   private async spawn(user: User, profile: Profile, progress: Progress): Promise<void> {
     const log = this.o.log.child({ user: user.name });
     const prefix = serverPrefix(user.name);
@@ -163,7 +176,8 @@ export class Spawner {
     const logFile = this.logOf(user.name);
     let apiTokenId: string | null = null;
     try {
-      const owner = this.o.unixUsers ? ensureAccount(user.name, home) : undefined;
+      const jupyter = jupyterCommand(this.jupyterFor(profile));
+      const owner = this.useAccounts(jupyter, log) ? ensureAccount(user.name, home) : undefined;
       ensureHome(home, owner);
       this.o.onHomeReady?.(home, owner);
       progress.emit({
@@ -175,7 +189,6 @@ export class Spawner {
       const api = this.o.identity.tokens.create(user, { note: 'Jupyter server (revoked when it stops)' });
       apiTokenId = api.model.id;
       const { publicUrl, s3PublicUrl } = this.o.urls();
-      const jupyter = jupyterCommand(this.jupyterFor(profile));
       const launch = await this.o.launcher.start({
         command: jupyter,
         args: serverArgs({ port, prefix, home, user: user.name }),
