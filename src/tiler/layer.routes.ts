@@ -5,7 +5,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { TerraHubError } from '../core/errors.ts';
 import { MEDIA_TYPES, parseFormat, type ImageFormat } from '../raster/render/encode.ts';
-import { getTms, isValidTile, WebMercatorQuad } from '../raster/tms/tms.ts';
+import { getTms, isValidTile, WebMercatorQuad, type TileMatrixSet } from '../raster/tms/tms.ts';
 import { transformer } from '../raster/warp/crs.ts';
 import { inverseGeoTransform, type DestGrid } from '../raster/warp/reproject.ts';
 import { epsgDefinition } from '../raster/warp/epsg.definitions.ts';
@@ -87,6 +87,29 @@ export function parseTileY(s: string): { y: number; scale: number; format: Image
   return { y: Number(m[1]), scale: m[2] ? Number(m[2]) : 1, format: format ?? null };
 }
 
+/**
+ * The tile a `/tiles/{tms}/{z}/{x}/{y}[@{scale}x][.{format}]` path names, with its pixel size (`tilesize`
+ * or 256 times the scale). Shared by the COG/item tiles and the mosaic tiles.
+ */
+export function parseTileAddress(
+  q: Query,
+  tmsId: string,
+  zs: string,
+  xs: string,
+  ys: string,
+): { tms: TileMatrixSet; z: number; x: number; y: number; size: number; format: ImageFormat | null } {
+  const tms = getTms(tmsId);
+  if (!tms) throw new TerraHubError('TH_TILER_UNKNOWN_TMS', `no tile matrix set "${tmsId}"`);
+  const { y, scale, format } = parseTileY(ys);
+  const z = Number(zs);
+  const x = Number(xs);
+  if (!/^\d+$/.test(zs) || !/^\d+$/.test(xs) || !isValidTile(tms, z, x, y))
+    throw new TerraHubError('TH_TILER_OUTSIDE_DATA', `tile ${zs}/${xs}/${y} is not in ${tms.id}`);
+  const size = intParam(q, 'tilesize', 256 * scale, 64, 1024);
+  if (size % 256 !== 0) badParam('tilesize', 'tiles are 256 or 512 pixels (or 768, 1024 with @3x, @4x)');
+  return { tms, z, x, y, size, format };
+}
+
 export function registerLayerRoutes(app: FastifyInstance, o: LayerRouteOptions): void {
   const { base, tiler } = o;
 
@@ -98,16 +121,8 @@ export function registerLayerRoutes(app: FastifyInstance, o: LayerRouteOptions):
     xs: string,
     ys: string,
   ) => {
-    const tms = getTms(tmsId);
-    if (!tms) throw new TerraHubError('TH_TILER_UNKNOWN_TMS', `no tile matrix set "${tmsId}"`);
     const q = req.query as Query;
-    const { y, scale, format } = parseTileY(ys);
-    const z = Number(zs);
-    const x = Number(xs);
-    if (!/^\d+$/.test(zs) || !/^\d+$/.test(xs) || !isValidTile(tms, z, x, y))
-      throw new TerraHubError('TH_TILER_OUTSIDE_DATA', `tile ${zs}/${xs}/${y} is not in ${tms.id}`);
-    const size = intParam(q, 'tilesize', 256 * scale, 64, 1024);
-    if (size % 256 !== 0) badParam('tilesize', 'tiles are 256 or 512 pixels (or 768, 1024 with @3x, @4x)');
+    const { tms, z, x, y, size, format } = parseTileAddress(q, tmsId, zs, xs, ys);
     const p = parseRenderParams(q);
     const layer = await o.resolve(req, p);
     return sendImage(req, reply, o, layer, tileGrid(tms, z, x, y, size), p, format ?? p.format ?? 'png');

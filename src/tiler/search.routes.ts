@@ -7,11 +7,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isTerraHubError, TerraHubError } from '../core/errors.ts';
 import { MEDIA_TYPES } from '../raster/render/encode.ts';
-import { getTms, isValidTile, WebMercatorQuad } from '../raster/tms/tms.ts';
+import { getTms, WebMercatorQuad } from '../raster/tms/tms.ts';
 import { EPSG_4326, transformBounds } from '../raster/warp/crs.ts';
 import { tileGrid, tmsCrs } from './geometry.ts';
 import { itemInputs, type CatalogAccess } from './item.routes.ts';
-import { badParam, intParam, parseTileY } from './layer.routes.ts';
+import { badParam, intParam, parseTileAddress } from './layer.routes.ts';
 import { mapPage } from './map.page.ts';
 import { Mosaic, PIXEL_SELECTIONS, type PixelSelection } from './mosaic.ts';
 import { parseRenderParams, single, type Query } from './params.ts';
@@ -64,16 +64,8 @@ export function searchRoutes(app: FastifyInstance, o: SearchRouteOptions): void 
     ys: string,
   ) => {
     const search = o.searches.get(id);
-    const tms = getTms(tmsId);
-    if (!tms) throw new TerraHubError('TH_TILER_UNKNOWN_TMS', `no tile matrix set "${tmsId}"`);
     const q = req.query as Query;
-    const { y, scale, format } = parseTileY(ys);
-    const z = Number(zs);
-    const x = Number(xs);
-    if (!/^\d+$/.test(zs) || !/^\d+$/.test(xs) || !isValidTile(tms, z, x, y))
-      throw new TerraHubError('TH_TILER_OUTSIDE_DATA', `tile ${zs}/${xs}/${y} is not in ${tms.id}`);
-    const size = intParam(q, 'tilesize', 256 * scale, 64, 1024);
-    if (size % 256 !== 0) badParam('tilesize', 'tiles are 256 or 512 pixels');
+    const { tms, z, x, y, size, format } = parseTileAddress(q, tmsId, zs, xs, ys);
     const method = (single(q, 'pixel_selection') ?? 'first') as PixelSelection;
     if (!PIXEL_SELECTIONS.includes(method))
       badParam('pixel_selection', `must be one of ${PIXEL_SELECTIONS.join(', ')}`);
