@@ -47,6 +47,21 @@ def user_environment(hub, name: str, token: str, creds: dict) -> dict:
 ENVS_DATA_DIR = Path(os.environ.get("TERRAHUB_TEST_ENVS_DIR", ROOT / ".terrahub-test-envs"))
 
 
+def wait_for_demo(hub, timeout: float = 300) -> None:
+    """Waits until `terrahub up` has made the 13-item demo collection (in the background, at first start)."""
+    import time
+
+    import requests
+
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        r = requests.get(f"{hub.url}/api/stac/v1/collections/demo/items?limit=100", timeout=30)
+        if r.ok and len(r.json()["features"]) == 13:
+            return
+        time.sleep(1)
+    pytest.fail(f"the demo collection did not appear within {timeout:.0f} s of start-up")
+
+
 @pytest.fixture(scope="session")
 def default_env() -> Path:
     """The default environment, built with `terrahub env build` into .terrahub-test-envs/ (or

@@ -14,7 +14,7 @@ import pytest
 import requests
 import websocket
 
-from conftest import ROOT, hubfix
+from conftest import ROOT, hubfix, wait_for_demo
 from test_quickstart_notebooks import NOTEBOOKS
 
 PROFILES = [{"name": "Default", "description": "the built default environment", "environment": "default"}]
@@ -41,19 +41,9 @@ def env_hub(default_env):
     shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _wait_demo(hub):
-    deadline = time.time() + 300
-    while time.time() < deadline:
-        r = requests.get(f"{hub.url}/api/stac/v1/collections/demo/items?limit=100", timeout=30)
-        if r.ok and len(r.json()["features"]) == 13:
-            return
-        time.sleep(1)
-    pytest.fail("no demo collection within 300 s")
-
-
 @pytest.fixture(scope="module")
 def dave_server(env_hub):
-    _wait_demo(env_hub)
+    wait_for_demo(env_hub)
     dave = env_hub.make_user("dave")
     tok = dave["token"]
     r = env_hub.api("POST", "/hub/api/users/dave/server", token=tok, json={"profile": "Default"})

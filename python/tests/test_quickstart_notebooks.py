@@ -8,13 +8,11 @@ import json
 import os
 import shutil
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
-import requests
 
-from conftest import ROOT, user_environment
+from conftest import ROOT, user_environment, wait_for_demo
 
 NOTEBOOKS = sorted((ROOT / "src" / "envs" / "quickstart").glob("*.ipynb"))
 
@@ -34,14 +32,7 @@ finally:
 
 @pytest.fixture(scope="module")
 def demo_ready(hub):
-    # `terrahub up` makes the demo collection in the background at its first start.
-    deadline = time.time() + 300
-    while time.time() < deadline:
-        r = requests.get(f"{hub.url}/api/stac/v1/collections/demo/items?limit=100", timeout=30)
-        if r.ok and len(r.json()["features"]) == 13:
-            return
-        time.sleep(1)
-    pytest.fail("the demo collection did not appear within 300 s of start-up")
+    wait_for_demo(hub)
 
 
 @pytest.fixture(scope="module")
