@@ -35,7 +35,6 @@ export const ERROR_CODES = {
   TH_USER_NOT_FOUND: { status: 404, message: 'No such user.' },
   TH_TOKEN_NOT_FOUND: { status: 404, message: 'No such token.' },
   TH_INVALID_SCOPE: { status: 400, message: 'Unknown scope, or a scope the owner does not have.' },
-  TH_BAD_CREDENTIALS: { status: 401, message: 'Wrong user name or password.' },
 
   // --- storage ------------------------------------------------------------------------------------
   // S3 protocol errors: src/storage/s3/errors.xml.ts maps each to S3's own <Code> (named in the message).
@@ -104,7 +103,6 @@ export const ERROR_CODES = {
     message: 'The file is not a valid TIFF, or it is truncated or corrupt.',
   },
   TH_RASTER_UNSUPPORTED: { status: 422, message: 'The TIFF uses a feature this reader does not support.' },
-  TH_RASTER_NOT_COG: { status: 422, message: 'The file is not a valid Cloud Optimized GeoTIFF.' },
   // Data API (src/tiler)
   TH_TILER_BAD_PARAMETER: { status: 400, message: 'A data API parameter is not valid.' },
   TH_TILER_BAD_EXPRESSION: { status: 400, message: 'The band-math expression is not valid.' },
