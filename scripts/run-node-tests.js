@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Finds every *.test.ts under src/ and tests/ and runs them with node's own test runner through tsx.
 // Node 20's --test does not expand globs, so the list is built here. Pass paths or substrings to filter.
-import { readdirSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
@@ -21,6 +22,14 @@ if (!files.length) {
   console.error('no test files matched');
   process.exit(1);
 }
+// CI sets TERRAHUB_FORBID_SKIPS=1: the tests skip themselves when a tool they need (GDAL, Chromium,
+// PostgreSQL) is missing, and in CI a missing tool is a broken install step, not a reason to pass.
+const forbidSkips = process.env.TERRAHUB_FORBID_SKIPS === '1';
+const tapDir = forbidSkips ? mkdtempSync(join(tmpdir(), 'terrahub-tap-')) : null;
+const tapFile = tapDir ? join(tapDir, 'report.tap') : null;
+const reporters = tapFile
+  ? ['--test-reporter-destination=stdout', '--test-reporter=tap', `--test-reporter-destination=${tapFile}`]
+  : [];
 const r = spawnSync(
   process.execPath,
   // A test that hangs fails after 10 minutes instead of stalling CI; leaked handles cannot keep a run alive.
@@ -29,6 +38,7 @@ const r = spawnSync(
     'tsx',
     '--test',
     '--test-reporter=spec',
+    ...reporters,
     '--test-concurrency=2',
     '--test-timeout=600000',
     '--test-force-exit',
@@ -36,4 +46,16 @@ const r = spawnSync(
   ],
   { stdio: 'inherit' },
 );
-process.exit(r.status ?? 1);
+let status = r.status ?? 1;
+if (tapFile) {
+  const skipped = readFileSync(tapFile, 'utf8')
+    .split('\n')
+    .filter((line) => /^\s*ok \d+ - .*# SKIP/.test(line));
+  rmSync(tapDir, { recursive: true, force: true });
+  if (skipped.length) {
+    console.error(`\n${skipped.length} test(s) skipped, which TERRAHUB_FORBID_SKIPS=1 forbids:`);
+    for (const line of skipped) console.error(`  ${line.trim()}`);
+    status = 1;
+  }
+}
+process.exit(status);
