@@ -5,6 +5,9 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup-test-env.sh || exit 1
+# PostgreSQL + PostGIS for the catalog's postgres driver tests (src/catalog/postgres), which read this URL.
+TERRAHUB_TEST_POSTGRES_URL=$(bash scripts/postgres.sh) || exit 1
+export TERRAHUB_TEST_POSTGRES_URL
 
 failed=()
 stage() {
