@@ -8,6 +8,7 @@ import { cogCommand } from './commands/cog.ts';
 import { configCommand, credentialsCommand } from './commands/config.ts';
 import { envCommand } from './commands/env.ts';
 import { ingestCommand } from './commands/ingest.ts';
+import { mirrorCommand } from './commands/mirror.ts';
 import { stacCommand } from './commands/stac.ts';
 import { tokenCommand } from './commands/tokens.ts';
 import { storageCommand } from './commands/storage.ts';
@@ -39,6 +40,7 @@ Configuration keys: docs/configuration.md.`,
   p.addCommand(storageCommand());
   p.addCommand(cogCommand());
   p.addCommand(ingestCommand());
+  p.addCommand(mirrorCommand());
   p.addCommand(envCommand());
   for (const c of p.commands) c.exitOverride();
   return p;

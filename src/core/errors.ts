@@ -103,6 +103,8 @@ export const ERROR_CODES = {
     message: 'The file is not a valid TIFF, or it is truncated or corrupt.',
   },
   TH_RASTER_UNSUPPORTED: { status: 422, message: 'The TIFF uses a feature this reader does not support.' },
+  // terrahub mirror (src/stac-mirror)
+  TH_MIRROR_SOURCE: { status: 502, message: 'The source STAC API answered with an error or not at all.' },
   // Data API (src/tiler)
   TH_TILER_BAD_PARAMETER: { status: 400, message: 'A data API parameter is not valid.' },
   TH_TILER_BAD_EXPRESSION: { status: 400, message: 'The band-math expression is not valid.' },
@@ -131,6 +133,55 @@ export const ERROR_CODES = {
     message: 'The form is stale or was not sent by this site (CSRF check): reload the page.',
   },
   TH_HUB_OVER_QUOTA: { status: 507, message: 'The home directory is over its quota: delete files first.' },
+  TH_HUB_BAD_SERVER_NAME: { status: 400, message: 'That is not a usable name for a named server.' },
+  TH_HUB_SERVER_LIMIT: {
+    status: 400,
+    message: 'The user already has the most active named servers allowed (hub.namedServerLimit).',
+  },
+  TH_HUB_NAMED_SERVERS_OFF: {
+    status: 400,
+    message: 'Named servers are turned off on this hub (hub.namedServerLimit is 0).',
+  },
+  TH_HUB_SERVER_NOT_FOUND: { status: 404, message: 'The user has no server by that name.' },
+  // hub: OpenID Connect login (src/hub/auth); shown to people as HTML pages
+  TH_HUB_OIDC_UNAVAILABLE: {
+    status: 503,
+    message: 'The login provider could not be reached or gave an unusable answer: try again later.',
+  },
+  TH_HUB_OIDC_STATE: {
+    status: 400,
+    message:
+      'This login answer does not belong to a login started in this browser, or it is used or expired (state check): start the login again.',
+  },
+  TH_HUB_OIDC_DENIED: {
+    status: 403,
+    message: 'The login provider did not allow the login (cancelled, or consent refused).',
+  },
+  TH_HUB_OIDC_INVALID: {
+    status: 502,
+    message: "The login provider's answer could not be verified (ID token or code exchange failed).",
+  },
+  TH_HUB_OIDC_NOT_ALLOWED: {
+    status: 403,
+    message: 'Your account at the login provider is not in a group allowed on this hub.',
+  },
+  TH_HUB_OIDC_NO_USERNAME: {
+    status: 403,
+    message: 'The login provider did not send a usable user name.',
+  },
+  TH_HUB_OIDC_USER_CLASH: {
+    status: 409,
+    message:
+      'A TerraHub account with this user name exists and is not linked to this login: log in with its password and link the accounts at /hub/oauth_link, or ask an admin.',
+  },
+  TH_HUB_OIDC_NO_ACCOUNT: {
+    status: 403,
+    message: 'There is no TerraHub account for this login, and this hub does not create accounts at first login.',
+  },
+  TH_HUB_LOCAL_LOGIN_OFF: {
+    status: 403,
+    message: 'Password login is turned off on this hub: use the OpenID Connect login.',
+  },
 
   // --- environments -------------------------------------------------------------------------------
   TH_ENV_PROFILE_NOT_FOUND: { status: 404, message: 'No environment profile with that name.' },
