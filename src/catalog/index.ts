@@ -21,6 +21,9 @@ import type { Principal } from '../core/identity/index.ts';
 import type { Db } from '../core/db.ts';
 import { CatalogService } from './service.ts';
 import { SqliteCatalogStore } from './sqlite/store.sqlite.ts';
+import { PostgresCatalogStore } from './postgres/store.postgres.ts';
+import type { CatalogStore } from './store.ts';
+import { TerraHubError } from '../core/errors.ts';
 import { stacApi } from './api/plugin.ts';
 
 export { CatalogService, type SearchResult } from './service.ts';
@@ -29,12 +32,24 @@ export type * from './model.ts';
 export type { SearchBody } from './search.parse.ts';
 
 export interface CatalogConfig {
-  driver: 'sqlite';
+  driver: 'sqlite' | 'postgres';
   countLimit: number;
+  /** With driver postgres (catalog.postgres.* settings). */
+  postgres?: { url: string; schema: string; poolSize: number } | undefined;
 }
 
-export function createCatalog(db: Db, cfg: CatalogConfig): CatalogService {
-  const store = new SqliteCatalogStore(db);
+/** Builds the configured CatalogStore (postgres: connects and migrates, or fails now) and the service. */
+export async function createCatalog(db: Db, cfg: CatalogConfig): Promise<CatalogService> {
+  let store: CatalogStore;
+  if (cfg.driver === 'postgres') {
+    if (!cfg.postgres?.url) {
+      throw new TerraHubError(
+        'TH_UNAVAILABLE',
+        'catalog.driver is postgres but catalog.postgres.url is not set',
+      );
+    }
+    store = await PostgresCatalogStore.open(cfg.postgres);
+  } else store = new SqliteCatalogStore(db);
   return new CatalogService(store, { countLimit: cfg.countLimit });
 }
 

@@ -91,9 +91,14 @@ export async function buildServices(config: Config, log: Logger): Promise<Servic
   services.storage = storage.storage;
 
   // 4. Catalog (CatalogStore driver): STAC collections and items, in the state database by default.
-  services.catalog = createCatalog(db, {
+  services.catalog = await createCatalog(db, {
     driver: config['catalog.driver'],
     countLimit: config['catalog.countLimit'],
+    postgres: {
+      url: config['catalog.postgres.url'],
+      schema: config['catalog.postgres.schema'],
+      poolSize: config['catalog.postgres.poolSize'],
+    },
   });
   closers.push(() => services.catalog.store.close());
 

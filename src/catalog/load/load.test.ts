@@ -14,7 +14,7 @@ let db: Db;
 let catalog: CatalogService;
 const p = systemPrincipal();
 
-before(() => {
+before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'stac-load-'));
   mkdirSync(join(dir, 'in'));
   const extent = {
@@ -31,7 +31,7 @@ before(() => {
     JSON.stringify({ type: 'FeatureCollection', features: [item('f1', { x: 100, y: 50, collection: 'c' })] }),
   );
   db = openDatabase(join(dir, 'db.sqlite'));
-  catalog = createCatalog(db, { driver: 'sqlite', countLimit: 1000 });
+  catalog = await createCatalog(db, { driver: 'sqlite', countLimit: 1000 });
 });
 after(() => {
   db.close();

@@ -76,9 +76,23 @@ export const CONFIG_KEYS = {
 
   // --- catalog ------------------------------------------------------------------------------------
   'catalog.driver': enumOf(
-    ['sqlite'] as const,
+    ['sqlite', 'postgres'] as const,
     'sqlite',
-    'CatalogStore driver: sqlite keeps the STAC catalog in the state database (R*Tree for bboxes).',
+    'CatalogStore driver: sqlite keeps the STAC catalog in the state database (R*Tree for bboxes); postgres keeps it in PostgreSQL with PostGIS (catalog.postgres.*; docs/catalog.md).',
+  ),
+  'catalog.postgres.url': str(
+    '',
+    'With catalog.driver postgres: the database, as postgres://user:password@host:port/database (the database needs the postgis extension; scripts/postgres.sh sets one up and prints this URL).',
+    { secret: true },
+  ),
+  'catalog.postgres.schema': str(
+    'terrahub',
+    'With catalog.driver postgres: the schema of the catalog tables (created, and migrated, at start).',
+  ),
+  'catalog.postgres.poolSize': int(
+    10,
+    'With catalog.driver postgres: most connections open to the database at once.',
+    { min: 1, max: 1000 },
   ),
   'catalog.countLimit': int(
     10000,
