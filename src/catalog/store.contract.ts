@@ -199,6 +199,44 @@ export function catalogStoreContract(
       );
     });
 
+    void it('applies the full CQL2 spatial functions with DE-9IM semantics', async () => {
+      // a00..a19 are unit squares side by side along y = 0..1, a03 spans x = 3..4.
+      const f = async (op: string, a: unknown, b: unknown, extra = {}) =>
+        ids((await store.search(q({ filter: { op, args: [a, b] }, ...extra }))).items).sort();
+      const g = { property: 'geometry' };
+      const a03 = item('x', { x: 3 }).geometry;
+      assert.deepEqual(await f('s_touches', g, a03), ['a02', 'a04']); // a03 itself is equal, not touching
+      assert.deepEqual(await f('s_equals', g, a03), ['a03']);
+      assert.deepEqual(await f('s_overlaps', g, item('x', { x: 3.5 }).geometry), ['a03', 'a04']);
+      const across = {
+        type: 'LineString',
+        coordinates: [
+          [3.5, -1],
+          [3.5, 2],
+        ],
+      };
+      assert.deepEqual(await f('s_crosses', g, across), ['a03']);
+      // On the edge between a03 and a04: it touches both and crosses neither.
+      const edge = {
+        type: 'LineString',
+        coordinates: [
+          [4, 0.2],
+          [4, 0.8],
+        ],
+      };
+      assert.deepEqual(await f('s_touches', g, edge), ['a03', 'a04']);
+      assert.deepEqual(await f('s_crosses', g, edge), []);
+      assert.deepEqual(await f('s_within', { type: 'Point', coordinates: [5.5, 0.5] }, g), ['a05']);
+      assert.deepEqual(await f('s_contains', g, { type: 'Point', coordinates: [6, 0.5] }), []); // on a boundary
+      // Under NOT, items without geometry stay unknown (excluded), as in every other CQL2 comparison.
+      const notTouching = await f('s_touches', g, a03, { collections: ['c1'], limit: 100 });
+      const all = await store.search(
+        q({ filter: { op: 'not', args: [{ op: 's_touches', args: [g, a03] }] } }),
+      );
+      assert.equal(all.items.length, 22 - 1 - notTouching.length);
+      assert.ok(!ids(all.items).includes('nogeom'));
+    });
+
     void it('counts matches exactly up to the count limit, and estimates beyond', async () => {
       const r = await store.search(q({ countLimit: 5, limit: 1 }));
       assert.equal(r.numberMatched, 22); // every sampled item matches: the estimate is the total

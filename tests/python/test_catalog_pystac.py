@@ -13,6 +13,7 @@ import pystac
 import pystac.stac_io
 import pytest
 import requests
+import shapely.affinity
 import shapely.geometry
 from pystac_client import Client
 
@@ -82,6 +83,56 @@ def test_search_bbox_and_intersects_match_shapely(stac):
     tri = {"type": "Polygon", "coordinates": [[[-86.5, 30.5], [-85.5, 30.6], [-86.0, 31.5], [-86.5, 30.5]]]}
     want = brute(lambda i: shapely.geometry.shape(i["geometry"]).intersects(shapely.geometry.shape(tri)))
     assert want and ids(client.search(collections=["naip"], intersects=tri, limit=200).items()) == want
+
+
+def gen_shape(i: int):
+    return shapely.geometry.shape(generated_item(i)["geometry"])
+
+
+def test_full_spatial_functions_match_shapely(stac):
+    """s_touches, s_overlaps, s_crosses, s_within, s_contains, s_equals: the same answers as shapely (GEOS,
+    the engine behind PostGIS) computes over the same items, on the generated grid of adjacent squares (which
+    touch along shared edges) and on the real, slightly overlapping NAIP footprints."""
+    hub, client = stac
+    conformance = requests.get(hub.url + "/api/stac/v1/conformance", timeout=60).json()["conformsTo"]
+    assert "http://www.opengis.net/spec/cql2/1.0/conf/spatial-functions" in conformance
+    GEN = [generated_item(i) for i in range(GENERATED)]
+    shapes = {"gen": {g["id"]: shapely.geometry.shape(g["geometry"]) for g in GEN},
+              "naip": {i["id"]: shapely.geometry.shape(i["geometry"]) for i in NAIP}}
+    naip0 = NAIP[500]
+    ring = naip0["geometry"]["coordinates"][0]
+    (x0, y0), (x1, y1) = ring[0][:2], ring[1][:2]
+    # A triangle on one edge of a NAIP footprint, pointing away from it: it touches that item.
+    cx, cy = shapely.geometry.shape(naip0["geometry"]).centroid.coords[0]
+    mx, my = (x0 + x1) / 2, (y0 + y1) / 2
+    tri = {"type": "Polygon", "coordinates": [[[x0, y0], [x1, y1], [2 * mx - cx, 2 * my - cy], [x0, y0]]]}
+    minx, miny, maxx, maxy = shapely.geometry.shape(naip0["geometry"]).bounds
+    across = {"type": "LineString", "coordinates": [[minx - 0.2, (miny + maxy) / 2], [maxx + 0.2, (miny + maxy) / 2]]}
+    cases = [
+        ("gen", "s_touches", generated_item(260)["geometry"], "touches"),
+        ("gen", "s_overlaps", shapely.geometry.mapping(shapely.affinity.translate(gen_shape(260), 0.05, 0.05)), "overlaps"),
+        ("gen", "s_crosses", {"type": "LineString", "coordinates": [[-119.55, 36.05], [-118.95, 36.62]]}, "crosses"),
+        ("gen", "s_within", shapely.geometry.mapping(shapely.geometry.box(-119.5, 36.0, -119.2, 36.3)), "within"),
+        ("gen", "s_contains", {"type": "Point", "coordinates": [-119.45, 36.05]}, "contains"),
+        ("gen", "s_equals", generated_item(77)["geometry"], "equals"),
+        ("naip", "s_touches", tri, "touches"),
+        ("naip", "s_overlaps", naip0["geometry"], "overlaps"),
+        ("naip", "s_crosses", across, "crosses"),
+    ]
+    for collection, op, geom, method in cases:
+        q = shapely.geometry.shape(geom)
+        want = sorted(k for k, v in shapes[collection].items() if getattr(v, method)(q))
+        got = ids(client.search(collections=[collection], filter_lang="cql2-json", limit=500,
+                                filter={"op": op, "args": [{"property": "geometry"}, geom]}).items())
+        assert want and got == want, (collection, op)
+    # CQL2 text, with the literal first (s_within(literal, geometry) is s_contains(geometry, literal)).
+    text = "S_WITHIN(POINT(-119.45 36.05), geometry)"
+    assert ids(client.search(collections=["gen"], filter=text, filter_lang="cql2-text").items()) == \
+        sorted(k for k, v in shapes["gen"].items() if v.contains(shapely.geometry.Point(-119.45, 36.05)))
+    bowtie = {"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]]}
+    r = requests.post(hub.url + "/api/stac/v1/search", timeout=60,
+                      json={"filter": {"op": "s_touches", "args": [{"property": "geometry"}, bowtie]}})
+    assert r.status_code == 400 and "not a valid geometry" in r.json()["description"], r.text
 
 
 def test_search_datetime(stac):

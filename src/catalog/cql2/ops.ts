@@ -1,12 +1,22 @@
 /**
  * CQL2 spatial and array predicates evaluated in TypeScript (drivers without a geometry engine register
- * these as SQL functions). s_touches, s_overlaps and s_crosses need a full DE-9IM engine and are refused
- * with a 400, which is why the full spatial-functions conformance class is not declared.
+ * these as SQL functions). s_intersects and s_disjoint use the fast exact test of geometry.ts; the other
+ * spatial functions are DE-9IM predicates computed by geometry.relate.ts.
  */
-import { bboxPolygon, geometryBbox, intersects, pointInPolygon } from '../geometry.ts';
-import type { Geometry, Position } from '../model.ts';
+import { bboxPolygon, intersects } from '../geometry.ts';
+import { RELATE_OPS, relate, toJsts } from '../geometry.relate.ts';
+import type { Geometry } from '../model.ts';
 
-export const SPATIAL_OPS = new Set(['s_intersects', 's_disjoint', 's_within', 's_contains', 's_equals']);
+/** Every CQL2 spatial function: the basic class (s_intersects) and the full class. */
+export const SPATIAL_OPS = new Set(['s_intersects', 's_disjoint', ...RELATE_OPS]);
+
+/** Spatial functions that can only be true where the two geometries' bounding boxes meet. */
+export const NEEDS_INTERSECTION = new Set(['s_intersects', ...RELATE_OPS]);
+
+/** The spatial function with its arguments swapped: s_within(a, b) is s_contains(b, a). */
+export function converse(op: string): string {
+  return op === 's_within' ? 's_contains' : op === 's_contains' ? 's_within' : op;
+}
 
 /** A geometry from its stored form: GeoJSON, or {bbox: [...]} from CQL2. */
 export function toGeometry(json: string): Geometry {
@@ -18,47 +28,32 @@ export function toGeometry(json: string): Geometry {
   return g;
 }
 
-function vertices(g: Geometry): Position[] {
-  if (g.type === 'GeometryCollection') return (g.geometries ?? []).flatMap(vertices);
-  const flat = (c: unknown): Position[] =>
-    Array.isArray(c) && typeof c[0] === 'number' ? [c as Position] : (c as unknown[]).flatMap(flat);
-  return flat(g.coordinates);
-}
-
-function polygons(g: Geometry): Position[][][] {
-  if (g.type === 'Polygon') return [g.coordinates as Position[][]];
-  if (g.type === 'MultiPolygon') return g.coordinates as Position[][][];
-  if (g.type === 'GeometryCollection') return (g.geometries ?? []).flatMap(polygons);
-  return [];
-}
-
-/** a within b: every vertex of a lies in (or on) b; b must be areal unless a and b are equal points. */
-function within(a: Geometry, b: Geometry): boolean {
-  const polys = polygons(b);
-  const vs = vertices(a);
-  if (!polys.length) return equals(a, b);
-  return vs.length > 0 && vs.every((p) => polys.some((poly) => pointInPolygon(p, poly)));
-}
-
-function equals(a: Geometry, b: Geometry): boolean {
-  const key = (g: Geometry) => [...new Set(vertices(g).map((p) => `${p[0]},${p[1]}`))].sort().join(';');
-  return JSON.stringify(geometryBbox(a)) === JSON.stringify(geometryBbox(b)) && key(a) === key(b);
-}
-
-export function spatial(op: string, a: Geometry, b: Geometry): boolean {
+/**
+ * A spatial function with its second argument fixed (a query's literal, converted once), ready to test many
+ * rows. A row geometry that JTS finds invalid (a self-intersecting ring, say) has no defined DE-9IM relation:
+ * it matches no DE-9IM predicate instead of failing the whole search.
+ */
+export function spatialTest(op: string, b: Geometry): (a: Geometry) => boolean {
   switch (op) {
     case 's_intersects':
-      return intersects(a, b);
+      return (a) => intersects(a, b);
     case 's_disjoint':
-      return !intersects(a, b);
-    case 's_within':
-      return within(a, b);
-    case 's_contains':
-      return within(b, a);
-    case 's_equals':
-      return equals(a, b);
+      return (a) => !intersects(a, b);
   }
-  return false;
+  if (!RELATE_OPS.has(op)) throw new Error(`not a spatial function: ${op}`);
+  const jb = toJsts(b);
+  return (a) => {
+    try {
+      return relate(op, toJsts(a), jb);
+    } catch {
+      return false;
+    }
+  };
+}
+
+/** One spatial function over two geometries, e.g. spatial('s_touches', a, b). */
+export function spatial(op: string, a: Geometry, b: Geometry): boolean {
+  return spatialTest(op, b)(a);
 }
 
 /** CQL2 array operators over JSON arrays (values compared by their JSON text). */

@@ -5,8 +5,12 @@
  */
 import { TerraHubError } from '../../core/errors.ts';
 import { normalizeInstant } from '../time.ts';
-import { fieldSql, type SqlPart } from './search.sqlite.ts';
-import { SPATIAL_OPS } from '../cql2/ops.ts';
+import { fieldSql, rtreeSql, type SqlPart } from './search.sqlite.ts';
+import { converse, NEEDS_INTERSECTION, SPATIAL_OPS, toGeometry } from '../cql2/ops.ts';
+import { geometryBbox, validateGeometry } from '../geometry.ts';
+import { RELATE_OPS, toJsts } from '../geometry.relate.ts';
+import IsValidOp from 'jsts/org/locationtech/jts/operation/valid/IsValidOp.js';
+import type { Geometry } from '../model.ts';
 
 type Node = unknown;
 
@@ -37,6 +41,8 @@ function lit(iso: string): string {
 
 class Compiler {
   params: unknown[] = [];
+  /** How many NOTs enclose the expression being compiled (the R*Tree prefilter is only used outside them). */
+  negated = 0;
 
   param(v: unknown): string {
     this.params.push(typeof v === 'boolean' ? (v ? 1 : 0) : v);
@@ -53,9 +59,13 @@ class Compiler {
       case 'or':
         if (a.length < 2) bad(`"${o.op}" needs at least 2 arguments`);
         return `(${a.map((x) => this.bool(x)).join(o.op === 'and' ? ' AND ' : ' OR ')})`;
-      case 'not':
+      case 'not': {
         arity(o, 1);
-        return `(NOT ${this.bool(a[0])})`;
+        this.negated++;
+        const inner = this.bool(a[0]);
+        this.negated--;
+        return `(NOT ${inner})`;
+      }
       case '=':
       case '<>':
       case '<':
@@ -91,7 +101,7 @@ class Compiler {
     }
     if (SPATIAL_OPS.has(o.op)) {
       arity(o, 2);
-      return `th_spatial('${o.op}', ${this.geom(a[0])}, ${this.geom(a[1])})`;
+      return this.spatial(o.op, a[0], a[1]);
     }
     if (o.op.startsWith('t_')) return this.temporal(o);
     bad(`unknown or unsupported operator "${o.op}"`);
@@ -158,6 +168,50 @@ class Compiler {
     if (Array.isArray(n)) return this.param(JSON.stringify(n));
     if (isObj(n) && typeof n['property'] === 'string') return fieldSql(n['property']);
     bad('array operators take a property or a list');
+  }
+
+  /**
+   * A spatial function. The literal goes second (s_within(literal, geometry) is s_contains(geometry,
+   * literal)) so that the SQL function prepares it once per query. When the function can only hold where
+   * the item's box meets the literal's, the R*Tree narrows the rows first; not under a NOT, where an item
+   * without geometry (unknown, so excluded) would otherwise turn into a match.
+   */
+  spatial(op: string, x: Node, y: Node): string {
+    const isProp = (n: Node) => isObj(n) && typeof n['property'] === 'string';
+    if (isProp(y) && !isProp(x)) return this.spatial(converse(op), y, x);
+    const literal = isProp(y) ? null : this.literalGeometry(op, y);
+    let prefilter = '';
+    if (
+      literal &&
+      this.negated === 0 &&
+      isObj(x) &&
+      x['property'] === 'geometry' &&
+      NEEDS_INTERSECTION.has(op)
+    ) {
+      const b = geometryBbox(literal);
+      if (!b) return '0';
+      const rt = rtreeSql([b]);
+      this.params.push(...rt.params);
+      prefilter = `${rt.sql} AND `;
+    }
+    return `(${prefilter}th_spatial('${op}', ${this.geom(x)}, ${this.geom(y)}))`;
+  }
+
+  /** A literal geometry checked as GeoJSON and, for DE-9IM functions, as a valid (simple) geometry. */
+  literalGeometry(op: string, n: Node): Geometry {
+    if (!isObj(n) || !(Array.isArray(n['bbox']) || typeof n['type'] === 'string'))
+      bad('spatial operators take the geometry property, a GeoJSON geometry or a bbox');
+    let g: Geometry;
+    try {
+      g = Array.isArray(n['bbox']) ? toGeometry(JSON.stringify(n)) : validateGeometry(n, op);
+    } catch (e) {
+      bad(`the geometry of ${op}: ${(e as Error).message}`);
+    }
+    if (RELATE_OPS.has(op)) {
+      const why = new IsValidOp(toJsts(g)).getValidationError() as { getMessage(): string } | null;
+      if (why) bad(`the geometry of ${op} is not a valid geometry: ${why.getMessage()}`);
+    }
+    return g;
   }
 
   geom(n: Node): string {

@@ -1,11 +1,11 @@
 /**
  * SQL functions the sqlite driver's queries call: exact geometry predicates (after the R*Tree prefilter),
  * CQL2 LIKE (case-sensitive, unlike SQLite's), array operators, accent folding and powers.
- * Parsed query geometries and patterns are cached by their text: a query passes the same text for every row.
+ * Prepared query geometries and patterns are cached by their text: a query passes the same text for every
+ * row (the CQL2 compiler puts the literal second), so each is converted once per query, not once per row.
  */
 import type { Db } from '../../core/db.ts';
-import { arrayOp, likeToRegExp, spatial, toGeometry, unaccent } from '../cql2/ops.ts';
-import type { Geometry } from '../model.ts';
+import { arrayOp, likeToRegExp, spatialTest, toGeometry, unaccent } from '../cql2/ops.ts';
 
 function cached<T>(make: (key: string) => T, max = 256): (key: string) => T {
   const m = new Map<string, T>();
@@ -21,11 +21,16 @@ function cached<T>(make: (key: string) => T, max = 256): (key: string) => T {
 }
 
 export function registerCatalogFunctions(db: Db): void {
-  const geom = cached<Geometry>(toGeometry);
+  const tests = new Map<string, (text: string) => ReturnType<typeof spatialTest>>();
+  const test = (op: string, text: string) => {
+    let t = tests.get(op);
+    if (!t) tests.set(op, (t = cached((k) => spatialTest(op, toGeometry(k)))));
+    return t(text);
+  };
   const like = cached(likeToRegExp);
   db.function('th_spatial', { deterministic: true }, (op: unknown, a: unknown, b: unknown) => {
     if (typeof a !== 'string' || typeof b !== 'string') return null;
-    return spatial(String(op), toGeometry(a), geom(b)) ? 1 : 0;
+    return test(String(op), b)(toGeometry(a)) ? 1 : 0;
   });
   db.function('th_like', { deterministic: true }, (v: unknown, p: unknown) => {
     if (typeof p !== 'string' || (typeof v !== 'string' && typeof v !== 'number')) return null;

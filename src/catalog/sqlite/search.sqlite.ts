@@ -40,6 +40,22 @@ export function fieldSql(name: string): string {
   return `json_extract(i.props, '$."${n.replaceAll("'", "''")}"')`;
 }
 
+/** Items whose bounding box meets one of `boxes`, found through the R*Tree of item bounding boxes. */
+export function rtreeSql(boxes: Array<[number, number, number, number]>): SqlPart {
+  const rt = boxes.map(() => '(r.maxx >= ? AND r.minx <= ? AND r.maxy >= ? AND r.miny <= ?)').join(' OR ');
+  const params = boxes.flatMap((b) => [b[0], b[2], b[1], b[3]]);
+  // Small boxes: the R*Tree finds the few candidates. Large boxes match most items: walking the sort
+  // index and probing the R*Tree per row stops after one page instead of sorting every match.
+  const area = boxes.reduce((a, b) => a + (b[2] - b[0]) * (b[3] - b[1]), 0);
+  return {
+    sql:
+      area > LARGE_BOX
+        ? `EXISTS (SELECT 1 FROM catalog_items_rtree r WHERE r.rid = i.rid AND (${rt}))`
+        : `i.rid IN (SELECT r.rid FROM catalog_items_rtree r WHERE ${rt})`,
+    params,
+  };
+}
+
 export function whereSql(q: SearchQuery): SqlPart {
   const conds: string[] = [];
   const params: unknown[] = [];
@@ -64,16 +80,9 @@ export function whereSql(q: SearchQuery): SqlPart {
   if (spatial) {
     const boxes = spatial.boxes.filter((b): b is [number, number, number, number] => b !== null);
     if (!boxes.length) return { sql: '0', params: [] };
-    const rt = boxes.map(() => '(r.maxx >= ? AND r.minx <= ? AND r.maxy >= ? AND r.miny <= ?)').join(' OR ');
-    // Small boxes: the R*Tree finds the few candidates. Large boxes match most items: walking the sort
-    // index and probing the R*Tree per row stops after one page instead of sorting every match.
-    const area = boxes.reduce((a, b) => a + (b[2] - b[0]) * (b[3] - b[1]), 0);
-    conds.push(
-      area > LARGE_BOX
-        ? `EXISTS (SELECT 1 FROM catalog_items_rtree r WHERE r.rid = i.rid AND (${rt}))`
-        : `i.rid IN (SELECT r.rid FROM catalog_items_rtree r WHERE ${rt})`,
-    );
-    for (const b of boxes) params.push(b[0], b[2], b[1], b[3]);
+    const rt = rtreeSql(boxes);
+    conds.push(rt.sql);
+    params.push(...rt.params);
     // The exact test is needed only where the item's box is not wholly inside a query box (for bbox
     // searches those items surely intersect): most geometry parsing is spared on large boxes.
     if (!q.intersects) {
