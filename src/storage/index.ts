@@ -20,6 +20,7 @@ import { BucketRegistry, STORAGE_MIGRATIONS } from './buckets.ts';
 import { StorageService } from './service.ts';
 import { FsObjectStore } from './store/fs-store.ts';
 import { S3ObjectStore } from './store/s3-store.ts';
+import { AzureObjectStore } from './store/azure-store.ts';
 import { TerraHubError } from '../core/errors.ts';
 import type { ObjectStore } from './store/object-store.ts';
 
@@ -53,6 +54,17 @@ function makeStore(config: Config, dataDir: string): ObjectStore {
         },
         config['storage.s3.bucket'],
       );
+    case 'azure':
+      if (!config['storage.azure.connectionString']) {
+        throw new TerraHubError(
+          'TH_BAD_REQUEST',
+          'storage.driver azure needs storage.azure.connectionString (TERRAHUB_STORAGE_AZURE_CONNECTION_STRING)',
+        );
+      }
+      return new AzureObjectStore({
+        connectionString: config['storage.azure.connectionString'],
+        container: config['storage.azure.container'],
+      });
   }
 }
 

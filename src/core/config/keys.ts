@@ -47,9 +47,9 @@ export const CONFIG_KEYS = {
   's3.port': port(9000, 'Port of the S3-compatible endpoint.', { flag: '--s3-port' }),
   's3.publicUrl': str('', 'URL clients reach the S3 endpoint at. Empty: http://s3.host:s3.port.'),
   'storage.driver': enumOf(
-    ['fs', 's3'] as const,
+    ['fs', 's3', 'azure'] as const,
     'fs',
-    'ObjectStore driver holding object bytes: `fs` keeps them under <dataDir>/objects (crash-safe writes); `s3` in one bucket of any S3 service (storage.s3.*).',
+    'ObjectStore driver holding object bytes: `fs` keeps them under <dataDir>/objects (crash-safe writes); `s3` in one bucket of any S3 service (storage.s3.*); `azure` in one Azure Blob Storage container (storage.azure.*).',
   ),
   'storage.s3.endpoint': str('', 'With storage.driver s3: the backend S3 endpoint URL (empty: AWS itself).'),
   'storage.s3.bucket': str(
@@ -61,6 +61,15 @@ export const CONFIG_KEYS = {
   'storage.s3.secretAccessKey': str('', 'With storage.driver s3: the backend secret access key.', {
     secret: true,
   }),
+  'storage.azure.connectionString': str(
+    '',
+    'With storage.driver azure: the connection string of the storage account (`DefaultEndpointsProtocol=https;AccountName=…;AccountKey=…;EndpointSuffix=core.windows.net`, or with `BlobEndpoint=` for Azurite or a private endpoint).',
+    { secret: true },
+  ),
+  'storage.azure.container': str(
+    'terrahub',
+    "With storage.driver azure: the container that holds all of TerraHub's buckets (made at first use if missing).",
+  ),
   'storage.quota': bytes(
     '100GB',
     "Default storage quota of each user: the bytes of all the buckets they own (0 means no limit). A write past it is refused with S3's QuotaExceeded.",
