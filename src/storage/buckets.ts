@@ -3,6 +3,7 @@
  * driver holds the bytes; this table holds the rules. Also the naming rules for buckets and home buckets.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import type { Statement } from 'better-sqlite3';
 import type { Db, Migration } from '../core/db.ts';
 import { TerraHubError } from '../core/errors.ts';
 
@@ -109,69 +110,80 @@ const toRecord = (r: Row): BucketRecord => ({
 });
 
 export class BucketRegistry {
+  /** Prepared statements by SQL text: every S3 request looks its bucket up, and preparing costs more. */
+  private readonly statements = new Map<string, Statement>();
+
   constructor(private readonly db: Db) {}
 
+  private st(sql: string): Statement {
+    let s = this.statements.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.statements.set(sql, s);
+    }
+    return s;
+  }
+
   find(name: string): BucketRecord | null {
-    const r = this.db.prepare('SELECT * FROM storage_buckets WHERE name = ?').get(name) as Row | undefined;
+    const r = this.st('SELECT * FROM storage_buckets WHERE name = ?').get(name) as Row | undefined;
     return r ? toRecord(r) : null;
   }
 
   all(): BucketRecord[] {
-    return (this.db.prepare('SELECT * FROM storage_buckets ORDER BY name').all() as Row[]).map(toRecord);
+    return (this.st('SELECT * FROM storage_buckets ORDER BY name').all() as Row[]).map(toRecord);
   }
 
   ownedBy(userId: number): BucketRecord[] {
-    const rows = this.db
-      .prepare('SELECT * FROM storage_buckets WHERE owner_id = ? ORDER BY name')
-      .all(userId) as Row[];
+    const rows = this.st('SELECT * FROM storage_buckets WHERE owner_id = ? ORDER BY name').all(
+      userId,
+    ) as Row[];
     return rows.map(toRecord);
   }
 
   /** Adds a bucket; false when the name is taken. */
   add(b: Omit<BucketRecord, 'created' | 'usedBytes'>): boolean {
-    const r = this.db
-      .prepare(
-        'INSERT OR IGNORE INTO storage_buckets (name, owner_id, home, policy, created_at) VALUES (?, ?, ?, ?, ?)',
-      )
-      .run(b.name, b.ownerId, b.home ? 1 : 0, JSON.stringify(b.policy), new Date().toISOString());
+    const r = this.st(
+      'INSERT OR IGNORE INTO storage_buckets (name, owner_id, home, policy, created_at) VALUES (?, ?, ?, ?, ?)',
+    ).run(b.name, b.ownerId, b.home ? 1 : 0, JSON.stringify(b.policy), new Date().toISOString());
     return r.changes > 0;
   }
 
   /** Bytes in all the buckets a user owns. */
   usedBy(userId: number): number {
-    const r = this.db
-      .prepare('SELECT COALESCE(SUM(used_bytes), 0) AS n FROM storage_buckets WHERE owner_id = ?')
-      .get(userId) as { n: number };
+    const r = this.st('SELECT COALESCE(SUM(used_bytes), 0) AS n FROM storage_buckets WHERE owner_id = ?').get(
+      userId,
+    ) as { n: number };
     return r.n;
   }
 
   addUsage(name: string, delta: number): void {
     if (delta !== 0) {
-      this.db
-        .prepare('UPDATE storage_buckets SET used_bytes = MAX(0, used_bytes + ?) WHERE name = ?')
-        .run(delta, name);
+      this.st('UPDATE storage_buckets SET used_bytes = MAX(0, used_bytes + ?) WHERE name = ?').run(
+        delta,
+        name,
+      );
     }
   }
 
   setUsage(name: string, bytes: number): void {
-    this.db.prepare('UPDATE storage_buckets SET used_bytes = ? WHERE name = ?').run(bytes, name);
+    this.st('UPDATE storage_buckets SET used_bytes = ? WHERE name = ?').run(bytes, name);
   }
 
   remove(name: string): void {
-    this.db.prepare('DELETE FROM storage_buckets WHERE name = ?').run(name);
+    this.st('DELETE FROM storage_buckets WHERE name = ?').run(name);
   }
 
   setPolicy(name: string, policy: BucketPolicy): void {
-    this.db.prepare('UPDATE storage_buckets SET policy = ? WHERE name = ?').run(JSON.stringify(policy), name);
+    this.st('UPDATE storage_buckets SET policy = ? WHERE name = ?').run(JSON.stringify(policy), name);
   }
 
   /** A secret kept in the database (made on first use), for the signing service's keys. */
   secret(name: string): string {
-    const r = this.db.prepare('SELECT value FROM storage_settings WHERE name = ?').get(name) as
+    const r = this.st('SELECT value FROM storage_settings WHERE name = ?').get(name) as
       { value: string } | undefined;
     if (r) return r.value;
     const value = randomBytes(30).toString('base64url');
-    this.db.prepare('INSERT OR IGNORE INTO storage_settings (name, value) VALUES (?, ?)').run(name, value);
+    this.st('INSERT OR IGNORE INTO storage_settings (name, value) VALUES (?, ?)').run(name, value);
     return this.secret(name);
   }
 }

@@ -2,6 +2,7 @@
 import { TerraHubError } from '../../core/errors.ts';
 import type { ByteRange, ObjectInfo } from '../store/object-store.ts';
 import { decodeBody } from './body.ts';
+import { RangeBuffers } from './range-buffers.ts';
 import {
   bucketOf,
   keyOf,
@@ -61,6 +62,7 @@ export function parseRange(header: string | undefined, size: number): ByteRange 
 
 /** Ranges up to this size are read into memory and sent in one write; larger ones are streamed. */
 const BUFFERED_RANGE = 4 * 1024 * 1024;
+const rangeBuffers = new RangeBuffers();
 
 export async function getObject(c: S3Ctx, head: boolean) {
   const bucket = bucketOf(c);
@@ -90,7 +92,11 @@ export async function getObject(c: S3Ctx, head: boolean) {
     return c.reply.send(head ? undefined : '');
   }
   const whole = range ?? { start: 0, end: info.size - 1 };
-  if (length <= BUFFERED_RANGE) return c.reply.send(await obj.read(whole));
+  if (length <= BUFFERED_RANGE) {
+    const buf = rangeBuffers.take(length);
+    if (buf) c.reply.raw.once('finish', () => rangeBuffers.give(buf));
+    return c.reply.send(await obj.read(whole, buf ?? undefined));
+  }
   return c.reply.send(obj.stream(range ?? undefined));
 }
 

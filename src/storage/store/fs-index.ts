@@ -2,6 +2,10 @@
  * The `fs` driver's index: which version file holds each key, with its size, ETag and metadata, and the
  * state of multipart uploads, in an SQLite database of its own (<objects>/index.db).
  *
+ * A completed multipart upload keeps its part files as the object's segments (`segments`: JSON
+ * `[[file, size], ...]` in order) instead of copying them into one file: completing costs renames, not a
+ * second write of every byte. `version` then names the object version, not a file.
+ *
  * Keys live only here, never in file names: any UTF-8 key (spaces, `..`, 1,024 bytes) maps to a random
  * version file name, so a key can neither escape the directory nor collide with metadata. SQLite's BINARY
  * collation compares UTF-8 bytes, which is exactly S3's listing order.
@@ -13,7 +17,7 @@ const SCHEMA = `
 CREATE TABLE IF NOT EXISTS buckets (name TEXT PRIMARY KEY, created_at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS objects (
   bucket TEXT NOT NULL, key TEXT NOT NULL, version TEXT NOT NULL, size INTEGER NOT NULL,
-  etag TEXT NOT NULL, mtime INTEGER NOT NULL, meta TEXT NOT NULL,
+  etag TEXT NOT NULL, mtime INTEGER NOT NULL, meta TEXT NOT NULL, segments TEXT,
   PRIMARY KEY (bucket, key)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS uploads (
   id TEXT PRIMARY KEY, bucket TEXT NOT NULL, key TEXT NOT NULL, meta TEXT NOT NULL, created INTEGER NOT NULL);
@@ -22,6 +26,8 @@ CREATE TABLE IF NOT EXISTS parts (
   etag TEXT NOT NULL, mtime INTEGER NOT NULL, PRIMARY KEY (upload_id, n)) WITHOUT ROWID;
 `;
 
+const OBJECT_COLUMNS = 'key, version, size, etag, mtime, meta, segments';
+
 interface ObjectRow {
   key: string;
   version: string;
@@ -29,10 +35,24 @@ interface ObjectRow {
   etag: string;
   mtime: number;
   meta: string;
+  segments: string | null;
+}
+
+/** One file of a multipart object: its name in the bucket's data directory and its length. */
+export interface Segment {
+  file: string;
+  size: number;
 }
 
 export interface VersionedInfo extends ObjectInfo {
   version: string;
+  /** The files holding the bytes in order, for multipart objects; null when the file is `version`. */
+  segments: Segment[] | null;
+}
+
+/** The files that hold a version's bytes. */
+export function filesOf(v: VersionedInfo): string[] {
+  return v.segments ? v.segments.map((s) => s.file) : [v.version];
 }
 
 function toInfo(r: ObjectRow): VersionedInfo {
@@ -42,12 +62,37 @@ function toInfo(r: ObjectRow): VersionedInfo {
     size: r.size,
     etag: r.etag,
     lastModified: new Date(r.mtime),
-    meta: JSON.parse(r.meta) as ObjectMeta,
+    // Objects without user metadata or headers are the common case: skip the JSON parser for them.
+    meta: r.meta === EMPTY_META ? { user: {} } : (JSON.parse(r.meta) as ObjectMeta),
+    segments: r.segments
+      ? (JSON.parse(r.segments) as Array<[string, number]>).map(([file, size]) => ({ file, size }))
+      : null,
   };
+}
+
+const EMPTY_META = '{"user":{}}';
+
+/**
+ * The least string above every string that starts with `prefix` (null when there is none): the prefix
+ * with its last code point incremented. UTF-8 keeps code point order, so this bounds the byte-order scan.
+ */
+export function prefixEnd(prefix: string): string | null {
+  const cps = [...prefix];
+  while (cps.length > 0) {
+    const last = cps.pop()!.codePointAt(0)!;
+    if (last < 0x10ffff) {
+      // Past the surrogate block straight to U+E000: lone surrogates have no UTF-8 form.
+      const next = last + 1 >= 0xd800 && last + 1 <= 0xdfff ? 0xe000 : last + 1;
+      return cps.join('') + String.fromCodePoint(next);
+    }
+  }
+  return null;
 }
 
 export class FsIndex {
   private readonly db: Database.Database;
+  /** Prepared statements by SQL text: preparing costs more than running the small queries here. */
+  private readonly statements = new Map<string, Database.Statement>();
 
   constructor(path: string) {
     this.db = new Database(path);
@@ -59,6 +104,19 @@ export class FsIndex {
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(SCHEMA);
+    // Indexes made before multipart objects kept their parts (every object then was one file).
+    const cols = this.db.prepare('PRAGMA table_info(objects)').all() as Array<{ name: string }>;
+    if (!cols.some((c) => c.name === 'segments'))
+      this.db.exec('ALTER TABLE objects ADD COLUMN segments TEXT');
+  }
+
+  private st(sql: string): Database.Statement {
+    let s = this.statements.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.statements.set(sql, s);
+    }
+    return s;
   }
 
   close(): void {
@@ -66,81 +124,90 @@ export class FsIndex {
   }
 
   addBucket(name: string): boolean {
-    const r = this.db
-      .prepare('INSERT OR IGNORE INTO buckets (name, created_at) VALUES (?, ?)')
-      .run(name, new Date().toISOString());
+    const r = this.st('INSERT OR IGNORE INTO buckets (name, created_at) VALUES (?, ?)').run(
+      name,
+      new Date().toISOString(),
+    );
     return r.changes > 0;
   }
 
   hasBucket(name: string): boolean {
-    return this.db.prepare('SELECT 1 FROM buckets WHERE name = ?').get(name) !== undefined;
+    return this.st('SELECT 1 FROM buckets WHERE name = ?').get(name) !== undefined;
   }
 
   /** Removes an empty bucket; false when it still holds objects or uploads. */
   removeBucket(name: string): boolean {
     return this.db.transaction(() => {
       const busy =
-        this.db.prepare('SELECT 1 FROM objects WHERE bucket = ? LIMIT 1').get(name) ??
-        this.db.prepare('SELECT 1 FROM uploads WHERE bucket = ? LIMIT 1').get(name);
+        this.st('SELECT 1 FROM objects WHERE bucket = ? LIMIT 1').get(name) ??
+        this.st('SELECT 1 FROM uploads WHERE bucket = ? LIMIT 1').get(name);
       if (busy) return false;
-      this.db.prepare('DELETE FROM buckets WHERE name = ?').run(name);
+      this.st('DELETE FROM buckets WHERE name = ?').run(name);
       return true;
     })();
   }
 
   find(bucket: string, key: string): VersionedInfo | null {
-    const r = this.db
-      .prepare('SELECT key, version, size, etag, mtime, meta FROM objects WHERE bucket = ? AND key = ?')
-      .get(bucket, key) as ObjectRow | undefined;
+    const r = this.st(`SELECT ${OBJECT_COLUMNS} FROM objects WHERE bucket = ? AND key = ?`).get(
+      bucket,
+      key,
+    ) as ObjectRow | undefined;
     return r ? toInfo(r) : null;
   }
 
-  /** Points `key` at a new version; returns the replaced version, whose file the caller removes. */
-  upsert(bucket: string, info: VersionedInfo): string | null {
+  /** Points `key` at a new version; returns the replaced version, whose files the caller removes. */
+  upsert(bucket: string, info: VersionedInfo): VersionedInfo | null {
     return this.db.transaction(() => {
       const old = this.find(bucket, info.key);
-      this.db
-        .prepare(
-          `INSERT INTO objects (bucket, key, version, size, etag, mtime, meta) VALUES (?, ?, ?, ?, ?, ?, ?)
-           ON CONFLICT (bucket, key) DO UPDATE SET version = excluded.version, size = excluded.size,
-             etag = excluded.etag, mtime = excluded.mtime, meta = excluded.meta`,
-        )
-        .run(
-          bucket,
-          info.key,
-          info.version,
-          info.size,
-          info.etag,
-          info.lastModified.getTime(),
-          JSON.stringify(info.meta),
-        );
-      return old ? old.version : null;
+      this.st(
+        `INSERT INTO objects (bucket, key, version, size, etag, mtime, meta, segments)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (bucket, key) DO UPDATE SET version = excluded.version, size = excluded.size,
+           etag = excluded.etag, mtime = excluded.mtime, meta = excluded.meta, segments = excluded.segments`,
+      ).run(
+        bucket,
+        info.key,
+        info.version,
+        info.size,
+        info.etag,
+        info.lastModified.getTime(),
+        JSON.stringify(info.meta),
+        info.segments ? JSON.stringify(info.segments.map((g) => [g.file, g.size])) : null,
+      );
+      return old;
     })();
   }
 
-  remove(bucket: string, key: string): string | null {
-    const r = this.db
-      .prepare('DELETE FROM objects WHERE bucket = ? AND key = ? RETURNING version')
-      .get(bucket, key) as { version: string } | undefined;
-    return r?.version ?? null;
+  /** Removes a key; returns the version it named, whose files the caller removes. */
+  remove(bucket: string, key: string): VersionedInfo | null {
+    const r = this.st(`DELETE FROM objects WHERE bucket = ? AND key = ? RETURNING ${OBJECT_COLUMNS}`).get(
+      bucket,
+      key,
+    ) as ObjectRow | undefined;
+    return r ? toInfo(r) : null;
   }
 
+  /**
+   * Up to `limit` keys after `after` that start with `prefix`, in byte order: one range scan of the
+   * primary key, bounded above by the first string past every key with the prefix.
+   */
   list(bucket: string, prefix: string, after: string, limit: number): VersionedInfo[] {
-    const prefixBytes = Buffer.byteLength(prefix);
-    const rows = this.db
-      .prepare(
-        `SELECT key, version, size, etag, mtime, meta FROM objects
-         WHERE bucket = ? AND key > ? AND key >= ? AND substr(CAST(key AS BLOB), 1, ?) = CAST(? AS BLOB)
-         ORDER BY key LIMIT ?`,
-      )
-      .all(bucket, after, prefix, prefixBytes, prefix, limit) as ObjectRow[];
+    const fromAfter = Buffer.compare(Buffer.from(after), Buffer.from(prefix)) >= 0;
+    const lower = fromAfter ? 'key > ?' : 'key >= ?';
+    const upper = prefixEnd(prefix);
+    const match = 'substr(CAST(key AS BLOB), 1, ?) = CAST(? AS BLOB)';
+    const where = `bucket = ? AND ${lower}${upper === null ? '' : ' AND key < ?'} AND ${match}`;
+    const args: unknown[] = [bucket, fromAfter ? after : prefix];
+    if (upper !== null) args.push(upper);
+    args.push(Buffer.byteLength(prefix), prefix, limit);
+    const rows = this.st(`SELECT ${OBJECT_COLUMNS} FROM objects WHERE ${where} ORDER BY key LIMIT ?`).all(
+      ...args,
+    ) as ObjectRow[];
     return rows.map(toInfo);
   }
 
   bucketSize(bucket: string): number {
-    const r = this.db
-      .prepare('SELECT COALESCE(SUM(size), 0) AS n FROM objects WHERE bucket = ?')
-      .get(bucket) as {
+    const r = this.st('SELECT COALESCE(SUM(size), 0) AS n FROM objects WHERE bucket = ?').get(bucket) as {
       n: number;
     };
     return r.n;
@@ -149,13 +216,17 @@ export class FsIndex {
   // --- multipart ----------------------------------------------------------------------------------
 
   addUpload(u: UploadInfo): void {
-    this.db
-      .prepare('INSERT INTO uploads (id, bucket, key, meta, created) VALUES (?, ?, ?, ?, ?)')
-      .run(u.uploadId, u.bucket, u.key, JSON.stringify(u.meta), u.initiated.getTime());
+    this.st('INSERT INTO uploads (id, bucket, key, meta, created) VALUES (?, ?, ?, ?, ?)').run(
+      u.uploadId,
+      u.bucket,
+      u.key,
+      JSON.stringify(u.meta),
+      u.initiated.getTime(),
+    );
   }
 
   upload(id: string): UploadInfo | null {
-    const r = this.db.prepare('SELECT * FROM uploads WHERE id = ?').get(id) as
+    const r = this.st('SELECT * FROM uploads WHERE id = ?').get(id) as
       { id: string; bucket: string; key: string; meta: string; created: number } | undefined;
     return r
       ? {
@@ -169,35 +240,30 @@ export class FsIndex {
   }
 
   uploads(bucket: string | null, before = Number.MAX_SAFE_INTEGER): UploadInfo[] {
-    const rows = this.db
-      .prepare(
-        `SELECT id FROM uploads WHERE (? IS NULL OR bucket = ?) AND created < ? ORDER BY key, created, id`,
-      )
-      .all(bucket, bucket, before) as Array<{ id: string }>;
+    const rows = this.st(
+      `SELECT id FROM uploads WHERE (? IS NULL OR bucket = ?) AND created < ? ORDER BY key, created, id`,
+    ).all(bucket, bucket, before) as Array<{ id: string }>;
     return rows.map((r) => this.upload(r.id)).filter((u): u is UploadInfo => u !== null);
   }
 
   /** Records a part; returns the version it replaced (same part number uploaded again). */
   upsertPart(uploadId: string, p: PartInfo & { version: string }): string | null {
     return this.db.transaction(() => {
-      const old = this.db
-        .prepare('SELECT version FROM parts WHERE upload_id = ? AND n = ?')
-        .get(uploadId, p.partNumber) as { version: string } | undefined;
-      this.db
-        .prepare(
-          `INSERT INTO parts (upload_id, n, version, size, etag, mtime) VALUES (?, ?, ?, ?, ?, ?)
+      const old = this.st('SELECT version FROM parts WHERE upload_id = ? AND n = ?').get(
+        uploadId,
+        p.partNumber,
+      ) as { version: string } | undefined;
+      this.st(
+        `INSERT INTO parts (upload_id, n, version, size, etag, mtime) VALUES (?, ?, ?, ?, ?, ?)
            ON CONFLICT (upload_id, n) DO UPDATE SET version = excluded.version, size = excluded.size,
              etag = excluded.etag, mtime = excluded.mtime`,
-        )
-        .run(uploadId, p.partNumber, p.version, p.size, p.etag, p.lastModified.getTime());
+      ).run(uploadId, p.partNumber, p.version, p.size, p.etag, p.lastModified.getTime());
       return old?.version ?? null;
     })();
   }
 
   parts(uploadId: string): Array<PartInfo & { version: string }> {
-    const rows = this.db
-      .prepare('SELECT * FROM parts WHERE upload_id = ? ORDER BY n')
-      .all(uploadId) as Array<{
+    const rows = this.st('SELECT * FROM parts WHERE upload_id = ? ORDER BY n').all(uploadId) as Array<{
       n: number;
       version: string;
       size: number;
@@ -214,18 +280,28 @@ export class FsIndex {
   }
 
   /** Removes the upload and its parts; with `object`, atomically makes it the key's new version. */
-  finishUpload(uploadId: string, object?: { bucket: string; info: VersionedInfo }): string | null {
+  finishUpload(uploadId: string, object?: { bucket: string; info: VersionedInfo }): VersionedInfo | null {
     return this.db.transaction(() => {
       const replaced = object ? this.upsert(object.bucket, object.info) : null;
-      this.db.prepare('DELETE FROM parts WHERE upload_id = ?').run(uploadId);
-      this.db.prepare('DELETE FROM uploads WHERE id = ?').run(uploadId);
+      this.st('DELETE FROM parts WHERE upload_id = ?').run(uploadId);
+      this.st('DELETE FROM uploads WHERE id = ?').run(uploadId);
       return replaced;
     })();
   }
 
-  /** Every version file name the index refers to (for sweeping orphans left by a crash). */
+  /**
+   * Every file name the index refers to (for sweeping orphans left by a crash): single-file versions,
+   * multipart objects' segments, and parts (a completion moves them into the data directory before it
+   * commits).
+   */
   liveVersions(): Set<string> {
-    const rows = this.db.prepare('SELECT version FROM objects').pluck().all() as string[];
-    return new Set(rows);
+    const live = new Set(
+      this.st('SELECT version FROM objects WHERE segments IS NULL').pluck().all() as string[],
+    );
+    for (const segs of this.st('SELECT segments FROM objects WHERE segments IS NOT NULL').pluck().all()) {
+      for (const [file] of JSON.parse(segs as string) as Array<[string, number]>) live.add(file);
+    }
+    for (const v of this.st('SELECT version FROM parts').pluck().all() as string[]) live.add(v);
+    return live;
   }
 }

@@ -12,18 +12,18 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
-import { open, readdir, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { TerraHubError } from '../../core/errors.ts';
-import { FsIndex, type VersionedInfo } from './fs-index.ts';
+import { filesOf, FsIndex, type VersionedInfo } from './fs-index.ts';
+import { ReaderPins, SyncReads, VersionReader } from './fs-read.ts';
 import {
-  concatFiles,
+  fsyncDirs,
   newVersionId,
   partsEtag,
   processAlive,
   publish,
-  readFully,
   removeQuietly,
   writeTemp,
 } from './fs-write.ts';
@@ -43,13 +43,17 @@ const MIN_PART = 5 * 1024 * 1024;
 const SAFE_NAME = /^[a-z0-9][a-z0-9.-]{1,62}$/;
 
 function strip(v: VersionedInfo): ObjectInfo {
-  const { version: _v, ...info } = v;
+  const { version: _v, segments: _s, ...info } = v;
   return info;
 }
 
 export class FsObjectStore implements ObjectStore {
   readonly name = 'fs';
   private readonly index: FsIndex;
+  private readonly pins = new ReaderPins();
+  private readonly syncReads = new SyncReads();
+  /** Buckets known to exist (checked on every request; the index is asked only on a miss). */
+  private readonly knownBuckets = new Set<string>();
 
   constructor(private readonly root: string) {
     for (const d of ['data', 'uploads', 'tmp']) mkdirSync(join(root, d), { recursive: true });
@@ -71,9 +75,14 @@ export class FsObjectStore implements ObjectStore {
   private partPath(uploadId: string, version: string): string {
     return join(this.root, 'uploads', uploadId, version);
   }
+  private hasBucket(bucket: string): boolean {
+    if (this.knownBuckets.has(bucket)) return true;
+    const found = this.index.hasBucket(bucket);
+    if (found) this.knownBuckets.add(bucket);
+    return found;
+  }
   private requireBucket(bucket: string): void {
-    if (!this.index.hasBucket(bucket))
-      throw new TerraHubError('TH_S3_NO_SUCH_BUCKET', `no bucket "${bucket}"`);
+    if (!this.hasBucket(bucket)) throw new TerraHubError('TH_S3_NO_SUCH_BUCKET', `no bucket "${bucket}"`);
   }
 
   async createBucket(bucket: string): Promise<void> {
@@ -85,11 +94,12 @@ export class FsObjectStore implements ObjectStore {
   async deleteBucket(bucket: string): Promise<void> {
     this.requireBucket(bucket);
     if (!this.index.removeBucket(bucket)) throw new TerraHubError('TH_S3_BUCKET_NOT_EMPTY');
+    this.knownBuckets.delete(bucket);
     await rm(join(this.root, 'data', bucket), { recursive: true, force: true });
   }
 
   async bucketExists(bucket: string): Promise<boolean> {
-    return this.index.hasBucket(bucket);
+    return this.hasBucket(bucket);
   }
 
   async put(bucket: string, key: string, body: Readable, meta: ObjectMeta, opts?: PutOptions) {
@@ -103,6 +113,7 @@ export class FsObjectStore implements ObjectStore {
       etag: `"${md5.toString('hex')}"`,
       lastModified: new Date(),
       meta,
+      segments: null,
     };
     return strip(await this.commit(bucket, tmp, info));
   }
@@ -110,15 +121,23 @@ export class FsObjectStore implements ObjectStore {
   private async commit(bucket: string, tmp: string, info: VersionedInfo): Promise<VersionedInfo> {
     const dest = this.versionPath(bucket, info.version);
     await publish(tmp, dest);
-    let old: string | null;
+    let old: VersionedInfo | null;
     try {
       old = this.index.upsert(bucket, info);
     } catch (e) {
       await removeQuietly(dest);
       throw e;
     }
-    if (old) await removeQuietly(this.versionPath(bucket, old));
+    if (old) await this.removeVersion(bucket, old);
     return info;
+  }
+
+  /** Removes a replaced or deleted version's files (a multipart object's once no reader here uses it). */
+  private async removeVersion(bucket: string, v: VersionedInfo): Promise<void> {
+    const paths = filesOf(v).map((f) => this.versionPath(bucket, f));
+    await this.pins.removeWhenUnread(v.version, async () => {
+      for (const p of paths) await removeQuietly(p);
+    });
   }
 
   async head(bucket: string, key: string): Promise<ObjectInfo | null> {
@@ -127,13 +146,13 @@ export class FsObjectStore implements ObjectStore {
     return v ? strip(v) : null;
   }
 
-  /** Opens the current version's file, looking the key up again if a writer replaced it meanwhile. */
-  private async openCurrent(bucket: string, key: string) {
+  /** Opens the current version, looking the key up again if a writer replaced it meanwhile. */
+  private openCurrent(bucket: string, key: string): VersionReader | null {
     for (let attempt = 0; attempt < 5; attempt++) {
       const v = this.index.find(bucket, key);
       if (!v) return null;
       try {
-        return { v, fh: await open(this.versionPath(bucket, v.version), 'r') };
+        return new VersionReader(v, (f) => this.versionPath(bucket, f), this.pins, this.syncReads);
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
       }
@@ -143,50 +162,37 @@ export class FsObjectStore implements ObjectStore {
 
   async get(bucket: string, key: string, range?: ByteRange) {
     this.requireBucket(bucket);
-    const found = await this.openCurrent(bucket, key);
-    if (!found) return null;
-    const body = found.fh.createReadStream(
-      range
-        ? { start: range.start, end: range.end, highWaterMark: 256 * 1024 }
-        : { highWaterMark: 256 * 1024 },
-    );
-    return { info: strip(found.v), body };
+    const reader = this.openCurrent(bucket, key);
+    if (!reader) return null;
+    return { info: strip(reader.info), body: reader.stream(range) };
   }
 
   async open(bucket: string, key: string): Promise<OpenObject | null> {
     this.requireBucket(bucket);
-    const found = await this.openCurrent(bucket, key);
-    if (!found) return null;
-    const { fh, v } = found;
+    const reader = this.openCurrent(bucket, key);
+    if (!reader) return null;
     return {
-      info: strip(v),
-      read: async (r) => {
-        try {
-          return await readFully(fh, r.start, r.end - r.start + 1);
-        } finally {
-          await fh.close();
-        }
-      },
-      stream: (r) =>
-        fh.createReadStream({ ...(r ? { start: r.start, end: r.end } : {}), highWaterMark: 1024 * 1024 }),
-      close: () => fh.close(),
+      info: strip(reader.info),
+      read: (r, into) => reader.read(r, into),
+      stream: (r) => reader.stream(r),
+      close: async () => reader.close(),
     };
   }
 
   async readRange(bucket: string, key: string, offset: number, length: number): Promise<Buffer> {
-    const found = await this.openCurrent(bucket, key);
-    if (!found) throw new TerraHubError('TH_S3_NO_SUCH_KEY', `no key "${key}" in bucket "${bucket}"`);
-    try {
-      return await readFully(found.fh, offset, Math.max(0, Math.min(length, found.v.size - offset)));
-    } finally {
-      await found.fh.close();
+    const reader = this.openCurrent(bucket, key);
+    if (!reader) throw new TerraHubError('TH_S3_NO_SUCH_KEY', `no key "${key}" in bucket "${bucket}"`);
+    if (length <= 0 || offset >= reader.info.size) {
+      reader.close();
+      return Buffer.alloc(0);
     }
+    return reader.read({ start: offset, end: offset + length - 1 });
   }
 
   async delete(bucket: string, key: string): Promise<boolean> {
     this.requireBucket(bucket);
     const old = this.index.remove(bucket, key);
-    if (old) await removeQuietly(this.versionPath(bucket, old));
+    if (old) await this.removeVersion(bucket, old);
     return old !== null;
   }
 
@@ -261,23 +267,30 @@ export class FsObjectStore implements ObjectStore {
       return p;
     });
     if (chosen.length === 0) throw new TerraHubError('TH_S3_MALFORMED_XML', 'no parts were listed');
-    const tmp = this.tmp();
-    await concatFiles(
-      chosen.map((p) => join(this.root, 'uploads', uploadId, p.version)),
-      tmp,
-    );
+    // The parts' files become the object's segments: moved (renamed) into the bucket, never copied.
+    const dirs = new Set<string>();
+    for (const p of chosen) {
+      const dest = this.versionPath(upload.bucket, p.version);
+      await mkdir(dirname(dest), { recursive: true });
+      await rename(this.partPath(uploadId, p.version), dest).catch(async (e: NodeJS.ErrnoException) => {
+        // Moved already by a completion that a crash cut short before it committed: retried, it goes on.
+        if (e.code !== 'ENOENT' || !(await stat(dest).catch(() => null))) throw e;
+      });
+      dirs.add(dirname(dest));
+    }
+    await fsyncDirs([...dirs]);
+    const single = chosen.length === 1 ? chosen[0]! : null;
     const info: VersionedInfo = {
       key: upload.key,
-      version: newVersionId(),
+      version: single ? single.version : newVersionId(),
       size: chosen.reduce((n, p) => n + p.size, 0),
       etag: `"${partsEtag(chosen.map((p) => p.etag))}-${chosen.length}"`,
       lastModified: new Date(),
       meta: upload.meta,
+      segments: single ? null : chosen.map((p) => ({ file: p.version, size: p.size })),
     };
-    const dest = this.versionPath(upload.bucket, info.version);
-    await publish(tmp, dest);
     const old = this.index.finishUpload(uploadId, { bucket: upload.bucket, info });
-    if (old) await removeQuietly(this.versionPath(upload.bucket, old));
+    if (old) await this.removeVersion(upload.bucket, old);
     await rm(join(this.root, 'uploads', uploadId), { recursive: true, force: true });
     return strip(info);
   }

@@ -4,8 +4,8 @@
  * temporary file, which the driver removes at the next start.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, open, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { mkdir, open, rename, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -38,7 +38,12 @@ export async function writeTemp(body: Readable, tmp: string, opts: PutOptions = 
     },
   });
   try {
-    await pipeline(body, meter, createWriteStream(tmp, { flags: 'wx', flush: true }));
+    // A large buffer lets the stream gather socket-sized chunks into few large writes (writev).
+    await pipeline(
+      body,
+      meter,
+      createWriteStream(tmp, { flags: 'wx', flush: true, highWaterMark: 4 * 1024 * 1024 }),
+    );
     opts.check?.();
   } catch (e) {
     await unlink(tmp).catch(() => undefined);
@@ -54,6 +59,11 @@ export async function publish(tmp: string, dest: string): Promise<void> {
   await mkdir(dirname(dest), { recursive: true });
   await rename(tmp, dest);
   await fsyncDir(dirname(dest));
+}
+
+/** Makes renames into these directories durable. */
+export async function fsyncDirs(dirs: string[]): Promise<void> {
+  for (const d of dirs) await fsyncDir(d);
 }
 
 async function fsyncDir(dir: string): Promise<void> {
@@ -76,32 +86,6 @@ export function processAlive(pid: number): boolean {
     return true;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-export async function readFully(fh: FileHandle, offset: number, n: number): Promise<Buffer> {
-  const buf = Buffer.allocUnsafe(n);
-  let done = 0;
-  while (done < n) {
-    const { bytesRead } = await fh.read(buf, done, n - done, offset + done);
-    if (bytesRead === 0) break;
-    done += bytesRead;
-  }
-  return buf.subarray(0, done);
-}
-
-/** Joins files into `tmp` (created, flushed); nothing is kept in memory whole. */
-export async function concatFiles(paths: string[], tmp: string): Promise<void> {
-  try {
-    await pipeline(
-      async function* () {
-        for (const p of paths) yield* createReadStream(p);
-      },
-      createWriteStream(tmp, { flags: 'wx', flush: true }),
-    );
-  } catch (e) {
-    await removeQuietly(tmp);
-    throw e;
   }
 }
 

@@ -33,7 +33,11 @@ export interface ByteRange {
 
 export interface OpenObject {
   info: ObjectInfo;
-  read(range: ByteRange): Promise<Buffer>;
+  /**
+   * The bytes of a range, in `into` (a view of it) when given and large enough: callers that reuse buffers
+   * save the cost of fresh memory. Drivers may ignore `into`.
+   */
+  read(range: ByteRange, into?: Buffer): Promise<Buffer>;
   stream(range?: ByteRange): Readable;
   /** Releases the reader when neither read nor stream was used to the end. */
   close(): Promise<void>;
