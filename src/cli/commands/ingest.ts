@@ -11,8 +11,10 @@ import type { Principal } from '../../core/identity/index.ts';
 import { parseCogOptions } from '../../raster/cog/options.ts';
 import { datetimeFromFilename } from '../../raster/cog/stac-item.ts';
 import { expandInputs, ingestFiles, type IngestTarget } from '../../raster/io/ingest.ts';
+import { remoteIngestTarget, s3ClientFor } from '../../raster/io/ingest-remote.ts';
+import { TerraHubClient } from '../../sdk/client.ts';
 import type { Services } from '../../server/services.ts';
-import { CliError, EXIT, withServices } from '../context.ts';
+import { CliError, env, EXIT, withServices } from '../context.ts';
 
 /** Storage and catalog of `s`, acting as user `userName` (with storage and catalog-writing rights). */
 export function servicesIngestTarget(s: Services, userName: string): IngestTarget {
@@ -83,7 +85,12 @@ interface Flags {
   compress?: string;
   blocksize?: string;
   quiet?: boolean;
+  url?: string;
+  partSize: string;
+  concurrency: string;
 }
+
+const MIB = 1024 * 1024;
 
 export function ingestCommand(): Command {
   return new Command('ingest')
@@ -103,13 +110,19 @@ export function ingestCommand(): Command {
     .option('--datetime-from-filename <pattern>', 'take each time from its file name, e.g. %Y%m%d')
     .option('--compress <codec>', 'codec for files that need converting (as cog create; default DEFLATE)')
     .option('--blocksize <n>', 'tile size for files that need converting (default 512)')
+    .option('--url <hub url>', 'ingest into a running TerraHub over HTTP (token: TERRAHUB_TOKEN)')
+    .option('--part-size <MiB>', 'with --url: multipart part size in MiB (at least 5)', '16')
+    .option('--concurrency <n>', 'with --url: parts uploaded at the same time', '4')
     .option('-q, --quiet', 'no progress bar')
     .addHelpText(
       'after',
       `
 Valid COGs are uploaded untouched; other GeoTIFFs are converted. Formats beyond TIFF (NetCDF, JPEG 2000, HDF...)
 are accepted when gdal_translate (Debian: gdal-bin) is installed, with a clear error per file when it is not.
-A re-run skips uploads whose sha256 is unchanged. Exit code 1 when any file failed (the others still go in).`,
+A re-run skips uploads whose sha256 is unchanged. Exit code 1 when any file failed (the others still go in).
+Without --url, the local data directory is written directly (as --user). With --url, files go through the S3
+endpoint as parallel multipart uploads that resume an interrupted upload of the same key, and items through
+the STAC API, as the owner of TERRAHUB_TOKEN.`,
     )
     .action(async (paths: string[], f: Flags, cmd: Command) => {
       const cog = parseCogOptions({ compress: f.compress, blockSize: f.blocksize });
@@ -123,6 +136,12 @@ A re-run skips uploads whose sha256 is unchanged. Exit code 1 when any file fail
         }
         return f.datetime ? new Date(f.datetime).toISOString() : new Date().toISOString();
       };
+      const partSize = Number(f.partSize) * MIB;
+      const concurrency = Number(f.concurrency);
+      if (!(partSize >= 5 * MIB) || !Number.isFinite(partSize))
+        throw new CliError('--part-size must be a number of MiB, at least 5', EXIT.usage);
+      if (!Number.isInteger(concurrency) || concurrency < 1)
+        throw new CliError('--concurrency must be a positive integer', EXIT.usage);
       const bar =
         f.quiet || !process.stderr.isTTY
           ? null
@@ -133,23 +152,37 @@ A re-run skips uploads whose sha256 is unchanged. Exit code 1 when any file fail
             });
       let mb = 0;
       bar?.start(files.length, 0, { bytes: '0' });
-      const results = await withServices(cmd, (s) =>
-        ingestFiles(
-          files,
-          {
-            collection: f.collection,
-            bucket: f.bucket ?? f.collection,
-            createCollection: Boolean(f.createCollection),
-            cog,
-            datetime,
-            onFile: (_file, r) => {
-              mb += (r.bytes ?? 0) / 1e6;
-              bar?.increment(1, { bytes: mb.toFixed(1) });
-            },
-          },
-          servicesIngestTarget(s, f.user),
-        ),
-      );
+      const opts = {
+        collection: f.collection,
+        bucket: f.bucket ?? f.collection,
+        createCollection: Boolean(f.createCollection),
+        cog,
+        datetime,
+        onFile: (_file: string, r: { bytes?: number }) => {
+          if (!f.url) mb += (r.bytes ?? 0) / 1e6;
+          bar?.increment(1, { bytes: mb.toFixed(1) });
+        },
+      };
+      let results;
+      if (f.url) {
+        const th = new TerraHubClient({ url: f.url, token: env('TERRAHUB_TOKEN') });
+        const s3 = await s3ClientFor(th);
+        try {
+          const onBytes = (n: number) => {
+            mb += n / 1e6;
+            bar?.update({ bytes: mb.toFixed(1) });
+          };
+          results = await ingestFiles(
+            files,
+            opts,
+            remoteIngestTarget(th, s3, { partSize, concurrency, onBytes }),
+          );
+        } finally {
+          s3.destroy();
+        }
+      } else {
+        results = await withServices(cmd, (s) => ingestFiles(files, opts, servicesIngestTarget(s, f.user)));
+      }
       bar?.stop();
       for (const r of results) {
         process.stdout.write(

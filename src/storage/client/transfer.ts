@@ -34,6 +34,8 @@ export interface TransferOptions {
   partSize: number;
   concurrency: number;
   onProgress?: (bytes: number) => void;
+  /** Content type and `x-amz-meta-*` of the object written by an upload. */
+  meta?: { contentType?: string; user?: Record<string, string> };
 }
 
 async function md5OfRange(file: string, start: number, end: number): Promise<string> {
@@ -76,6 +78,8 @@ export async function uploadFile(
         Key: to.key,
         Body: createReadStream(file),
         ContentLength: size,
+        ContentType: o.meta?.contentType,
+        Metadata: o.meta?.user,
       }),
     );
     o.onProgress?.(size);
@@ -89,8 +93,16 @@ export async function uploadFile(
     );
     for (const p of parts.Parts ?? []) have.set(p.PartNumber!, { etag: p.ETag!, size: p.Size! });
   } else {
-    uploadId = (await client.send(new CreateMultipartUploadCommand({ Bucket: to.bucket, Key: to.key })))
-      .UploadId!;
+    uploadId = (
+      await client.send(
+        new CreateMultipartUploadCommand({
+          Bucket: to.bucket,
+          Key: to.key,
+          ContentType: o.meta?.contentType,
+          Metadata: o.meta?.user,
+        }),
+      )
+    ).UploadId!;
   }
   const count = Math.ceil(size / o.partSize);
   const jobs = Array.from({ length: count }, (_, i) => async () => {
