@@ -1,6 +1,6 @@
 /**
  * The idle culler, built in: a running server with no activity for its profile's idle timeout is stopped,
- * and one older than the profile's maximum age too. Activity is the latest of what the proxy saw and what the
+ * and one older than the profile's maximum age too; each named server on its own activity. Activity is the latest of what the proxy saw and what the
  * Jupyter server reports for its kernels and terminals; a kernel that is busy counts as activity now, so a
  * long computation is never culled. Every decision is logged.
  */
@@ -8,7 +8,8 @@ import type { Identity } from '../core/identity/index.ts';
 import type { Logger } from '../core/log.ts';
 import type { ActivityTracker } from './proxy/activity.ts';
 import { jupyterGet } from './spawner/probe.ts';
-import { serverPrefix, type Spawner } from './spawner/spawner.ts';
+import { serverKey, serverPrefix } from './spawner/names.ts';
+import type { Spawner } from './spawner/spawner.ts';
 import type { ServerStore } from './store.ts';
 
 export interface CullerDeps {
@@ -20,15 +21,15 @@ export interface CullerDeps {
 }
 
 /** Latest activity of a running server in ms since the epoch (and records it in the database). */
-export async function latestActivity(d: CullerDeps, userId: number): Promise<number | null> {
-  const row = d.store.get(userId);
+export async function latestActivity(d: CullerDeps, userId: number, name = ''): Promise<number | null> {
+  const row = d.store.get(userId, name);
   const user = d.identity.users.byId(userId);
   if (!row || row.state !== 'running' || !row.port || !row.secret || !user) return null;
-  const prefix = serverPrefix(user.name);
+  const prefix = serverPrefix(user.name, name);
   const times = [
     Date.parse(row.readyAt ?? ''),
     Date.parse(row.lastActivity ?? ''),
-    d.activity.get(userId)?.lastMs ?? 0,
+    d.activity.get(serverKey(userId, name))?.lastMs ?? 0,
   ];
   // Not /api/status: its last_activity counts every API request, this check's own included. Kernels and
   // terminals report their own last activity, and a busy kernel is activity now.
@@ -39,7 +40,7 @@ export async function latestActivity(d: CullerDeps, userId: number): Promise<num
     times.push(x.execution_state === 'busy' ? Date.now() : Date.parse(x.last_activity ?? ''));
   }
   const latest = Math.max(...times.filter((t) => Number.isFinite(t)));
-  d.store.update(userId, '', { lastActivity: new Date(latest).toISOString() });
+  d.store.update(userId, name, { lastActivity: new Date(latest).toISOString() });
   return latest;
 }
 
@@ -57,15 +58,22 @@ export async function cullOnce(d: CullerDeps): Promise<void> {
     }
     const started = Date.parse(row.readyAt ?? row.startedAt ?? '');
     if (profile.maxAgeMs && now - started > profile.maxAgeMs) {
-      d.log.info({ user: user.name, ageS: Math.round((now - started) / 1000) }, 'Culler:MaxAge');
-      d.spawner.stop(user, `culled: older than the maximum age of ${Math.round(profile.maxAgeMs / 1000)} s`);
+      const ageS = Math.round((now - started) / 1000);
+      d.log.info({ user: user.name, server: row.name, ageS }, 'Culler:MaxAge');
+      const why = `culled: older than the maximum age of ${Math.round(profile.maxAgeMs / 1000)} s`;
+      d.spawner.stop(user, why, row.name);
       continue;
     }
-    const latest = await latestActivity(d, row.userId);
+    const latest = await latestActivity(d, row.userId, row.name);
     if (latest === null || !profile.idleTimeoutMs) continue;
     if (now - latest > profile.idleTimeoutMs) {
-      d.log.info({ user: user.name, idleS: Math.round((now - latest) / 1000) }, 'Culler:Idle');
-      d.spawner.stop(user, `culled: idle for more than ${Math.round(profile.idleTimeoutMs / 1000)} s`);
+      const idleS = Math.round((now - latest) / 1000);
+      d.log.info({ user: user.name, server: row.name, idleS }, 'Culler:Idle');
+      d.spawner.stop(
+        user,
+        `culled: idle for more than ${Math.round(profile.idleTimeoutMs / 1000)} s`,
+        row.name,
+      );
     }
   }
 }

@@ -8,6 +8,7 @@ import type { Db } from '../core/db.ts';
 import type { Identity, User } from '../core/identity/index.ts';
 import type { Logger } from '../core/log.ts';
 import { cullOnce } from './culler.ts';
+import { HomeImages, isMountPoint } from './home-images.ts';
 import { Homes } from './homes.ts';
 import { LocalLauncher } from './launcher/local.ts';
 import { cgroupUnavailableReason } from './launcher/cgroups.ts';
@@ -33,6 +34,8 @@ export class HubService {
   readonly spawner: Spawner;
   readonly activity = new ActivityTracker();
   readonly homes: Homes;
+  /** Per-user home images when hub.homes.hardQuota is `loop`, else null (soft quota only). */
+  readonly images: HomeImages | null;
   /** How profile limits are applied on this machine (shown on the admin page). */
   readonly limitsMode: string;
   readonly unixUsers: boolean;
@@ -46,6 +49,8 @@ export class HubService {
     const root = process.getuid?.() === 0;
     this.unixUsers = c['hub.unixUsers'] === 'on' || (c['hub.unixUsers'] === 'auto' && root);
     this.limitsMode = cgroupUnavailableReason() ?? 'enforced with cgroup v2';
+    this.images = c['hub.homes.hardQuota'] === 'loop' ? new HomeImages(d.dataDir) : null;
+    const images = this.images;
     this.spawner = new Spawner({
       dataDir: d.dataDir,
       identity: d.identity,
@@ -58,13 +63,21 @@ export class HubService {
       unixUsersForced: c['hub.unixUsers'] === 'on',
       startTimeoutMs: c['hub.startTimeout'],
       stopGraceMs: c['hub.stopGrace'],
+      namedServerLimit: c['hub.namedServerLimit'],
       urls: d.urls,
+      ...(images
+        ? {
+            prepareHome: (name: string, home: string) =>
+              images.prepare(name, home, this.quotaOf(d.identity.users.get(name))),
+          }
+        : {}),
       ...(d.onHomeReady ? { onHomeReady: d.onHomeReady } : {}),
     });
     this.homes = new Homes(
       this.store,
       (u) => this.spawner.homeOf(u),
       (u) => this.quotaOf(u),
+      images,
     );
     if (!this.unixUsers) {
       d.log.warn(
@@ -126,5 +139,19 @@ export class HubService {
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
     if (this.d.config['hub.stopServersOnExit']) await this.spawner.stopAll('TerraHub stopped');
+    await this.releaseHomes();
+  }
+
+  /** Unmounts the home images of users none of whose servers runs (the others stay for re-adoption). */
+  private async releaseHomes(): Promise<void> {
+    if (!this.images) return;
+    const busy = new Set(this.store.active().map((r) => r.userId));
+    for (const user of this.d.identity.users.list()) {
+      const home = this.spawner.homeOf(user.name);
+      if (busy.has(user.id) || !isMountPoint(home)) continue;
+      if (!(await this.images.release(user.name, home))) {
+        this.d.log.warn({ user: user.name }, 'Hub:HomeStillMounted: the home image is busy');
+      }
+    }
   }
 }

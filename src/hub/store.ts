@@ -1,5 +1,6 @@
 /**
- * The hub's state in the database (migrations area `hub`): users' servers, so that a restarted TerraHub
+ * The hub's state in the database (migrations area `hub`): users' servers (the default one, name '', and
+ * named ones; a stopped named server keeps its row until it is removed), so that a restarted TerraHub
  * re-adopts them, browser sessions (stored as hashes only), and measured home directory usage.
  */
 import { migrate, type Db, type Migration } from '../core/db.ts';
@@ -126,6 +127,18 @@ export class ServerStore {
       .prepare('SELECT * FROM hub_servers WHERE user_id = ? AND name = ?')
       .get(userId, name) as Raw | undefined;
     return r ? toRow(r) : null;
+  }
+
+  /** All servers of one user, the default server ('') first, then named servers by name. */
+  ofUser(userId: number): ServerRow[] {
+    return (
+      this.db.prepare('SELECT * FROM hub_servers WHERE user_id = ? ORDER BY name').all(userId) as Raw[]
+    ).map(toRow);
+  }
+
+  /** Forgets a (stopped) named server entirely. */
+  remove(userId: number, name: string): void {
+    this.db.prepare('DELETE FROM hub_servers WHERE user_id = ? AND name = ?').run(userId, name);
   }
 
   /** Servers not stopped (running, starting or stopping). */

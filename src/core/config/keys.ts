@@ -173,6 +173,16 @@ export const CONFIG_KEYS = {
   'hub.homeQuota': bytes('10GB', "Default quota of a user's home directory (profiles may set their own)."),
   'hub.usageInterval': duration('5m', 'How often home directory usage is measured in the background.'),
   'hub.sessionMaxAge': duration('14d', 'Lifetime of a browser login session.'),
+  'hub.namedServerLimit': int(
+    3,
+    'Named servers (`/user/{name}/{server}/`) a user may have running or starting at once, besides the default server; 0 turns named servers off.',
+    { min: 0, max: 100 },
+  ),
+  'hub.homes.hardQuota': enumOf(
+    ['none', 'loop'] as const,
+    'none',
+    'Hard limit on home directories: none (the quota is soft: warnings, uploads through TerraHub refused) or loop (each home is a loop-mounted ext4 image of the quota\'s size, so the kernel refuses writes past it; needs root; docs/hub.md).',
+  ),
 
   // --- environments -------------------------------------------------------------------------------
   'envs.python': str(

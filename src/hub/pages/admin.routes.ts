@@ -1,8 +1,30 @@
-/** The admin page: users, their servers (start/stop any), home usage, add and remove users. */
+/** The admin page: users, their servers and named servers (start/stop any), home usage, add and remove users. */
 import type { FastifyInstance } from 'fastify';
-import { serverPrefix } from '../spawner/spawner.ts';
+import type { User } from '../../core/identity/index.ts';
+import { serverPrefix } from '../spawner/names.ts';
 import { checkCsrf, formField, requireAdminSession, requireSession, type PagesOptions } from './context.ts';
-import { csrfField, html, page } from './layout.ts';
+import { csrfField, html, page, type Html } from './layout.ts';
+
+/** The user's named servers, one line each with its state and a Stop button while it runs. */
+function namedLines(o: PagesOptions, u: User, csrf: string): Html[] {
+  return o.hub.spawner
+    .servers(u)
+    .filter((r) => r.name)
+    .map(
+      (r) =>
+        html`<br />${r.name}:
+          ${r.state}${
+            r.state === 'running'
+              ? html` <a href="${serverPrefix(u.name, r.name)}">open</a>
+                  <form class="inline" method="post" action="/hub/admin/users/${u.name}/stop">
+                    ${csrfField(csrf)}<input type="hidden" name="server" value="${r.name}" /><button>
+                      Stop ${u.name}/${r.name}
+                    </button>
+                  </form>`
+              : ''
+          }`,
+    );
+}
 
 export async function adminRoutes(app: FastifyInstance, o: PagesOptions): Promise<void> {
   app.get('/admin', async (req, reply) => {
@@ -20,7 +42,7 @@ export async function adminRoutes(app: FastifyInstance, o: PagesOptions): Promis
       return html`<tr>
         <td>${u.name}${u.admin ? ' (admin)' : ''}</td>
         <td>
-          ${state}${state === 'running' ? html` <a href="${serverPrefix(u.name)}">open</a>` : ''}${row?.limits ? html`<br /><small>limits: ${row.limits}</small>` : ''}
+          ${state}${state === 'running' ? html` <a href="${serverPrefix(u.name)}">open</a>` : ''}${row?.limits ? html`<br /><small>limits: ${row.limits}</small>` : ''}${namedLines(o, u, s.csrf)}
         </td>
         <td>
           ${(home.used_bytes / 1e9).toFixed(2)} / ${(home.quota_bytes / 1e9).toFixed(0)}
@@ -90,11 +112,10 @@ export async function adminRoutes(app: FastifyInstance, o: PagesOptions): Promis
         o.hub.spawner.start(user);
         break;
       case 'stop':
-        o.hub.spawner.stop(user, `stopped by admin ${s.user.name}`);
+        o.hub.spawner.stop(user, `stopped by admin ${s.user.name}`, formField(req.body, 'server'));
         break;
       case 'delete':
-        if (o.hub.spawner.server(user)?.state === 'running') o.hub.spawner.stop(user, 'user deleted');
-        await o.hub.spawner.settled(user);
+        await o.hub.spawner.stopUser(user, 'user deleted');
         o.identity.users.remove(user.name);
         break;
       default:

@@ -1,36 +1,12 @@
 /**
  * The control panel: server status, profile choice, Start (with live progress), Stop, a link to the server,
- * home usage with its quota, the idle warning, and the log tail of a server that stopped.
+ * home usage with its quota, the idle warning, the log tail of a server that stopped, and named servers.
  */
 import type { FastifyInstance } from 'fastify';
-import { serverPrefix } from '../spawner/spawner.ts';
+import { serverApiPath, serverPrefix } from '../spawner/names.ts';
 import { checkCsrf, formField, requireSession, type PagesOptions } from './context.ts';
 import { csrfField, html, page, raw, type Html } from './layout.ts';
-
-const gb = (b: number) => `${(b / 1e9).toFixed(2)} GB`;
-
-/** The idle warning: shown when the culler will stop the server within ten minutes. */
-function idleWarning(
-  o: PagesOptions,
-  userId: number,
-  profileName: string,
-  lastActivity: string | null,
-): Html {
-  let profile;
-  try {
-    profile = o.hub.spawner.profile(profileName);
-  } catch {
-    return html``;
-  }
-  const last = Math.max(Date.parse(lastActivity ?? '') || 0, o.hub.activity.get(userId)?.lastMs ?? 0);
-  if (!profile.idleTimeoutMs || !last) return html``;
-  const left = last + profile.idleTimeoutMs - Date.now();
-  if (left > 10 * 60e3) return html``;
-  return html`<p class="warn" role="status">
-    Your server has been idle and will be stopped in about ${Math.max(0, Math.ceil(left / 60e3))} minute(s)
-    unless you use it.
-  </p>`;
-}
+import { gb, idleWarning, namedServers, profileChoice } from './servers.view.ts';
 
 const PROGRESS_SCRIPT = raw(`<script>
 (function(){var list=document.getElementById('events');var es=new EventSource(list.dataset.url);
@@ -54,18 +30,10 @@ export async function homeRoutes(app: FastifyInstance, o: PagesOptions): Promise
         used${home.measured_at ? html` (measured ${home.measured_at})` : ''}.
       </p>
       ${home.over_quota ? html`<p class="error" role="alert">Your home directory is over its quota. Uploads are refused until you delete files.</p>` : home.warning ? html`<p class="warn" role="status">Your home directory is over 90% of its quota.</p>` : ''}`;
-    const profiles = o.hub.spawner.profiles.map(
-      (p, i) =>
-        html`<label
-          ><input type="radio" name="profile" value="${p.name}" ${i === 0 ? 'checked' : ''} />
-          <strong>${p.name}</strong>: ${p.description} (${p.cpus ? `${p.cpus} CPU` : 'no CPU limit'},
-          ${p.memoryBytes ? gb(p.memoryBytes) : 'no memory limit'})</label
-        >`,
-    );
     let panel: Html;
     if (state === 'running') {
       panel = html`<p class="ok">Your server is running (profile ${row!.profile}).</p>
-        ${idleWarning(o, s.user.id, row!.profile, row!.lastActivity)}
+        ${idleWarning(o, s.user, row!)}
         <p><a href="${prefix}lab">Open JupyterLab</a></p>
         <form method="post" action="/hub/home/stop">
           ${csrfField(s.csrf)}<button type="submit">Stop my server</button>
@@ -90,44 +58,57 @@ export async function homeRoutes(app: FastifyInstance, o: PagesOptions): Promise
       panel = html`<p>Your server is not running.</p>
         ${last}
         <form method="post" action="/hub/home/start">
-          ${csrfField(s.csrf)}
-          <fieldset>
-            <legend>Profile</legend>
-            ${profiles}
-          </fieldset>
+          ${csrfField(s.csrf)} ${profileChoice(o)}
           <button type="submit">Start my server</button>
         </form>`;
     }
-    return reply
-      .type('text/html; charset=utf-8')
-      .send(page(`Hello, ${s.user.name}`, html`${panel}${quota}`, { user: s.user, csrf: s.csrf }));
+    return reply.type('text/html; charset=utf-8').send(
+      page(`Hello, ${s.user.name}`, html`${panel}${quota}${namedServers(o, s.user, s.csrf)}`, {
+        user: s.user,
+        csrf: s.csrf,
+      }),
+    );
   });
 
   app.post('/home/start', async (req, reply) => {
     const s = requireSession(o, req, reply);
     if (!s) return reply;
     checkCsrf(s, req.body);
-    const { alreadyRunning } = o.hub.spawner.start(s.user, formField(req.body, 'profile') || undefined);
-    return reply.redirect(alreadyRunning ? `${serverPrefix(s.user.name)}lab` : '/hub/spawn-pending', 303);
+    const server = formField(req.body, 'server').trim();
+    const profile = formField(req.body, 'profile') || undefined;
+    const { alreadyRunning } = o.hub.spawner.start(s.user, profile, server);
+    const pending = server ? `/hub/spawn-pending?server=${encodeURIComponent(server)}` : '/hub/spawn-pending';
+    return reply.redirect(alreadyRunning ? `${serverPrefix(s.user.name, server)}lab` : pending, 303);
   });
 
   app.post('/home/stop', async (req, reply) => {
     const s = requireSession(o, req, reply);
     if (!s) return reply;
     checkCsrf(s, req.body);
-    o.hub.spawner.stop(s.user, 'stopped from the control panel');
-    await Promise.race([o.hub.spawner.settled(s.user), new Promise((r) => setTimeout(r, 10_000))]);
+    const server = formField(req.body, 'server');
+    o.hub.spawner.stop(s.user, 'stopped from the control panel', server);
+    await Promise.race([o.hub.spawner.settled(s.user, server), new Promise((r) => setTimeout(r, 10_000))]);
     return reply.redirect('/hub/home', 303);
   });
 
-  app.get('/spawn-pending', async (req, reply) => {
+  app.post('/home/remove', async (req, reply) => {
     const s = requireSession(o, req, reply);
     if (!s) return reply;
-    const state = o.hub.spawner.server(s.user)?.state;
-    if (state === 'running') return reply.redirect(`${serverPrefix(s.user.name)}lab`, 302);
-    const url = `/hub/api/users/${s.user.name}/server/progress`;
+    checkCsrf(s, req.body);
+    o.hub.spawner.remove(s.user, formField(req.body, 'server'));
+    return reply.redirect('/hub/home', 303);
+  });
+
+  app.get<{ Querystring: { server?: string } }>('/spawn-pending', async (req, reply) => {
+    const s = requireSession(o, req, reply);
+    if (!s) return reply;
+    const server = req.query.server ?? '';
+    const state = o.hub.spawner.server(s.user, server)?.state;
+    if (state === 'running') return reply.redirect(`${serverPrefix(s.user.name, server)}lab`, 302);
+    const url = `${serverApiPath(s.user.name, server)}/progress`;
+    const which = server ? `Server "${server}" is` : 'Your server is';
     const body = html`<p>
-        Your server is starting. This page follows its progress and opens JupyterLab when it is ready.
+        ${which} starting. This page follows its progress and opens JupyterLab when it is ready.
       </p>
       <ol id="events" data-url="${url}" aria-live="polite"></ol>
       <p id="failed" hidden class="error">

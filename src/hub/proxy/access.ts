@@ -16,7 +16,26 @@ export type Access =
 /** `/user/{name}/rest` -> name (or null when the path is not under /user/{name}). */
 export function ownerOf(url: string): string | null {
   const m = /^\/user\/([^/?#]+)/.exec(url);
-  return m ? decodeURIComponent(m[1]!) : null;
+  if (!m) return null;
+  try {
+    return decodeURIComponent(m[1]!);
+  } catch {
+    return null; // a malformed escape names nobody
+  }
+}
+
+/**
+ * The path segment after `/user/{name}/`: the name of a named server when the user has one by that name,
+ * else part of the default server's own URL space (`lab`, `api`, ...). Null when there is none.
+ */
+export function segmentAfterOwner(url: string): string | null {
+  const m = /^\/user\/[^/?#]+\/([^/?#]+)/.exec(url);
+  if (!m) return null;
+  try {
+    return decodeURIComponent(m[1]!);
+  } catch {
+    return null;
+  }
 }
 
 export function decideAccess(

@@ -1,6 +1,7 @@
 /**
  * Activity of users' servers as the proxy sees it: when a request or WebSocket frame last went through, and
  * bytes in either direction. Kept in memory (updated on every chunk), read by the culler and the user model.
+ * Keyed by server (`serverKey(userId, name)`), so each named server is culled on its own activity.
  */
 export interface ServerActivity {
   lastMs: number;
@@ -9,21 +10,21 @@ export interface ServerActivity {
 }
 
 export class ActivityTracker {
-  private byUser = new Map<number, ServerActivity>();
+  private byServer = new Map<string, ServerActivity>();
 
-  note(userId: number, bytesIn: number, bytesOut: number): void {
-    let a = this.byUser.get(userId);
-    if (!a) this.byUser.set(userId, (a = { lastMs: 0, bytesIn: 0, bytesOut: 0 }));
+  note(key: string, bytesIn: number, bytesOut: number): void {
+    let a = this.byServer.get(key);
+    if (!a) this.byServer.set(key, (a = { lastMs: 0, bytesIn: 0, bytesOut: 0 }));
     a.lastMs = Date.now();
     a.bytesIn += bytesIn;
     a.bytesOut += bytesOut;
   }
 
-  get(userId: number): ServerActivity | null {
-    return this.byUser.get(userId) ?? null;
+  get(key: string): ServerActivity | null {
+    return this.byServer.get(key) ?? null;
   }
 
-  forget(userId: number): void {
-    this.byUser.delete(userId);
+  forget(key: string): void {
+    this.byServer.delete(key);
   }
 }

@@ -4,13 +4,14 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { html, page } from '../pages/layout.ts';
+import { serverLabel } from '../spawner/names.ts';
 
 export type ErrorPage =
   | { kind: 'login'; next: string }
   | { kind: 'bad-token' }
   | { kind: 'forbidden'; owner: string }
-  | { kind: 'not-running'; owner: string; state: string; csrf: string | null }
-  | { kind: 'backend-down'; owner: string; csrf: string | null }
+  | { kind: 'not-running'; owner: string; server: string; state: string; csrf: string | null }
+  | { kind: 'backend-down'; owner: string; server: string; csrf: string | null }
   | { kind: 'over-quota' };
 
 function wantsHtml(req: IncomingMessage): boolean {
@@ -41,8 +42,8 @@ export function proxyErrorPage(req: IncomingMessage, res: ServerResponse, p: Err
                 'TH_HUB_SERVER_NOT_RUNNING',
                 'Server not running',
                 p.kind === 'backend-down'
-                  ? `the server of "${p.owner}" does not answer; it may have stopped`
-                  : `the server of "${p.owner}" is ${p.state}`,
+                  ? `${serverLabel(p.owner, p.server)} does not answer; it may have stopped`
+                  : `${serverLabel(p.owner, p.server)} is ${p.state}`,
               ];
   if (!wantsHtml(req)) {
     res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
@@ -52,7 +53,9 @@ export function proxyErrorPage(req: IncomingMessage, res: ServerResponse, p: Err
   const restart =
     (p.kind === 'not-running' || p.kind === 'backend-down') && p.csrf
       ? html`<form method="post" action="/hub/home/start">
-          <input type="hidden" name="_csrf" value="${p.csrf}" /> <button autofocus>Start my server</button>
+          <input type="hidden" name="_csrf" value="${p.csrf}" />
+          <input type="hidden" name="server" value="${p.server}" />
+          <button autofocus>Start my server</button>
         </form>`
       : html``;
   const body = html`<p class="error">${message}.</p>

@@ -3,6 +3,8 @@
  * with the hub's access check in front. It runs on the origin's node:http server ahead of Fastify, so bodies
  * stream in both directions unparsed and unbuffered. The hub's cookies and the caller's Authorization header
  * are removed and the server's own secret token is sent instead, so the Jupyter server trusts only the hub.
+ * `/user/{name}/{server}/` goes to the user's named server of that name when there is one (any state: a
+ * stopped one answers 503), everything else under `/user/{name}/` to the default server.
  */
 import {
   Agent,
@@ -15,9 +17,10 @@ import type { Duplex } from 'node:stream';
 import type { Identity, User } from '../../core/identity/index.ts';
 import type { Logger } from '../../core/log.ts';
 import { HUB_COOKIE, USER_COOKIE, type Sessions } from '../sessions.ts';
+import { serverKey } from '../spawner/names.ts';
 import type { Spawner } from '../spawner/spawner.ts';
 import type { ActivityTracker } from './activity.ts';
-import { decideAccess, ownerOf } from './access.ts';
+import { decideAccess, ownerOf, segmentAfterOwner } from './access.ts';
 import { proxyErrorPage, type ErrorPage } from './pages.ts';
 
 export interface ProxyDeps {
@@ -51,7 +54,8 @@ function stripCookies(header: string | undefined): string | undefined {
   return kept.length ? kept.join('; ') : undefined;
 }
 
-type Target = { owner: User; port: number; secret: string; caller: User };
+/** Where a request goes: a server of `owner` ('' is the default server); `key` is its serverKey. */
+type Target = { owner: User; server: string; key: string; port: number; secret: string; caller: User };
 
 /**
  * How long an access decision is reused for the same credential and server. Looking a token or session up
@@ -74,11 +78,12 @@ export class UserProxy {
   /** Access check and target lookup; renders the refusal itself and returns null when not allowed. */
   private resolve(req: IncomingMessage, fail: (p: ErrorPage) => void): Target | null {
     const name = ownerOf(req.url ?? '');
-    const key = `${req.headers.cookie ?? ''}\0${req.headers.authorization ?? ''}\0${name ?? ''}`;
+    const segment = segmentAfterOwner(req.url ?? '') ?? '';
+    const key = `${req.headers.cookie ?? ''}\0${req.headers.authorization ?? ''}\0${name ?? ''}\0${segment}`;
     const now = Date.now();
     const hit = this.decisions.get(key);
     if (hit && hit.until > now) return hit.target;
-    const target = this.decide(req, name, fail);
+    const target = this.decide(req, name, segment, fail);
     if (target) {
       if (this.decisions.size > 10_000) this.decisions.clear(); // bounded; entries live a second anyway
       this.decisions.set(key, { until: now + DECISION_TTL_MS, target });
@@ -93,9 +98,20 @@ export class UserProxy {
     for (const [k, v] of this.decisions) if (v.target.owner.name === owner) this.decisions.delete(k);
   }
 
-  private decide(req: IncomingMessage, name: string | null, fail: (p: ErrorPage) => void): Target | null {
+  /** The named server a path segment names, if the owner has one by that name; else the default server. */
+  private serverNamed(owner: User, segment: string): string {
+    return segment && this.d.spawner.server(owner, segment) ? segment : '';
+  }
+
+  private decide(
+    req: IncomingMessage,
+    name: string | null,
+    segment: string,
+    fail: (p: ErrorPage) => void,
+  ): Target | null {
     const owner = name ? this.d.identity.users.find(name) : null;
-    const row = owner ? this.d.spawner.server(owner) : null;
+    const server = owner ? this.serverNamed(owner, segment) : '';
+    const row = owner ? this.d.spawner.server(owner, server) : null;
     const access = decideAccess(req, name ?? '', {
       identity: this.d.identity,
       sessions: this.d.sessions,
@@ -105,12 +121,13 @@ export class UserProxy {
     if (access.kind === 'bad-token') return (fail({ kind: 'bad-token' }), null);
     if (access.kind === 'forbidden' || !owner) return (fail({ kind: 'forbidden', owner: name ?? '' }), null);
     if (row?.state !== 'running' || !row.port || !row.secret) {
-      return (
-        fail({ kind: 'not-running', owner: owner.name, state: row?.state ?? 'stopped', csrf: access.csrf }),
-        null
-      );
+      const state = row?.state ?? 'stopped';
+      // The page's Start button starts the caller's own server: offered to the owner only.
+      const csrf = access.caller.id === owner.id ? access.csrf : null;
+      return (fail({ kind: 'not-running', owner: owner.name, server, state, csrf }), null);
     }
-    return { owner, port: row.port, secret: row.secret, caller: access.caller };
+    const key = serverKey(owner.id, server);
+    return { owner, server, key, port: row.port, secret: row.secret, caller: access.caller };
   }
 
   private headersFor(req: IncomingMessage, t: Target, upgrade: boolean): OutgoingHttpHeaders {
@@ -138,14 +155,19 @@ export class UserProxy {
     }
     const t = this.resolve(req, (p) => proxyErrorPage(req, res, p));
     if (!t) return;
+    if (t.server && url === `/user/${encodeURIComponent(t.owner.name)}/${t.server}`) {
+      req.resume();
+      res.writeHead(302, { location: `${url}/` }).end();
+      return;
+    }
     const writes = /^(PUT|POST|PATCH)$/.test(req.method ?? '') && url.includes('/api/contents');
     if (writes && this.d.overQuota(t.owner)) {
       req.resume();
       proxyErrorPage(req, res, { kind: 'over-quota' });
       return;
     }
-    this.d.activity.note(t.owner.id, 0, 0); // a request in flight is activity, even a slow one
-    req.on('data', (c: Buffer) => this.d.activity.note(t.owner.id, c.length, 0));
+    this.d.activity.note(t.key, 0, 0); // a request in flight is activity, even a slow one
+    req.on('data', (c: Buffer) => this.d.activity.note(t.key, c.length, 0));
     this.forward(req, res, t, true);
   }
 
@@ -154,7 +176,7 @@ export class UserProxy {
    * reused; a request with no body (GET, HEAD, OPTIONS, DELETE) is then retried once on a new connection.
    */
   private forward(req: IncomingMessage, res: ServerResponse, t: Target, mayRetry: boolean): void {
-    const uid = t.owner.id;
+    const uid = t.key;
     const up = request({
       host: '127.0.0.1',
       port: t.port,
@@ -182,7 +204,7 @@ export class UserProxy {
       this.forget(t.owner.name);
       void this.d.spawner.reconcile();
       if (!res.headersSent)
-        proxyErrorPage(req, res, { kind: 'backend-down', owner: t.owner.name, csrf: null });
+        proxyErrorPage(req, res, { kind: 'backend-down', owner: t.owner.name, server: t.server, csrf: null });
       else res.destroy();
     });
     res.on('close', () => {
@@ -204,7 +226,7 @@ export class UserProxy {
           : refuse(503, 'Service Unavailable'),
     );
     if (!t) return;
-    const uid = t.owner.id;
+    const uid = t.key;
     socket.on('error', () => socket.destroy());
     const up = request({
       host: '127.0.0.1',

@@ -10,7 +10,9 @@ const SYSTEM_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bi
 
 export interface ServerEnvInput {
   user: string;
-  /** `/user/{name}/` */
+  /** The server's name ('' for the user's default server). */
+  server: string;
+  /** `/user/{name}/` or `/user/{name}/{server}/` */
   prefix: string;
   home: string;
   /** Unix account the server runs as. */
@@ -60,7 +62,7 @@ export function serverEnv(i: ServerEnvInput): Record<string, string> {
     LANG: 'C.UTF-8',
     JUPYTER_TOKEN: i.secret,
     JUPYTERHUB_USER: i.user,
-    JUPYTERHUB_SERVER_NAME: '',
+    JUPYTERHUB_SERVER_NAME: i.server,
     JUPYTERHUB_SERVICE_PREFIX: i.prefix,
     JUPYTERHUB_BASE_URL: '/',
     JUPYTERHUB_API_URL: `${origin}/hub/api`,

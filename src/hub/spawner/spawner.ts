@@ -1,22 +1,26 @@
 /**
- * The spawner: starts, watches and stops each user's Jupyter server through a Launcher, and keeps its state
- * in the database so that a restarted TerraHub re-adopts servers that still run and marks dead ones stopped
- * with the tail of their log. One server per user (the default server, name '').
+ * The spawner: starts, watches and stops users' Jupyter servers through a Launcher, and keeps their state in
+ * the database so that a restarted TerraHub re-adopts servers that still run and marks dead ones stopped with
+ * the tail of their log. Each user has a default server (name '') and up to `namedServerLimit` active named
+ * servers; all of a user's servers share the user's home directory.
  */
-import { closeSync, existsSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { TerraHubError } from '../../core/errors.ts';
 import type { Identity, User } from '../../core/identity/index.ts';
-import { randomString } from '../../core/identity/secrets.ts';
 import type { Logger } from '../../core/log.ts';
 import type { Launcher } from '../launcher/types.ts';
 import type { Profile } from '../profiles.ts';
 import type { ServerRow, ServerStore } from '../store.ts';
 import { ensureAccount, ensureHome, runnableByOthers } from './accounts.ts';
-import { jupyterCommand, serverArgs, serverEnv } from './env.ts';
-import { freePort, jupyterStatus } from './probe.ts';
+import { launchServer, type LaunchDeps } from './launch.ts';
+import { logTail, serverLogPath } from './logs.ts';
+import { checkServerName, serverKey, serverLabel, serverPrefix } from './names.ts';
+import { jupyterStatus } from './probe.ts';
 import { Progress } from './progress.ts';
+
+export { logTail } from './logs.ts';
+export { serverPrefix } from './names.ts';
 
 export interface SpawnerOptions {
   dataDir: string;
@@ -31,40 +35,19 @@ export interface SpawnerOptions {
   unixUsersForced?: boolean;
   startTimeoutMs: number;
   stopGraceMs: number;
+  /** Active named servers a user may have at once (hub.namedServerLimit); 0: named servers are off. */
+  namedServerLimit: number;
   /** Read when a server starts: the ports are known only once TerraHub has bound them. */
   urls: () => { publicUrl: string; s3PublicUrl: string };
+  /** Makes the user's home available before anything else touches it (a hard-quota mount, see homes.ts). */
+  prepareHome?: (user: string, home: string, owner?: { uid: number; gid: number }) => Promise<void>;
   /** Called once the home exists, before the server starts (the quickstart notebooks are put there). */
   onHomeReady?: (home: string, owner?: { uid: number; gid: number }) => void;
 }
 
-export const serverPrefix = (user: string) => `/user/${user}/`;
-
-/** The last lines of a file (at most 4 KiB of it). */
-export function logTail(path: string, lines = 20): string {
-  try {
-    const size = statSync(path).size;
-    const len = Math.min(size, 4096);
-    const buf = Buffer.alloc(len);
-    const fd = openSync(path, 'r');
-    try {
-      readSync(fd, buf, 0, len, size - len);
-    } finally {
-      closeSync(fd);
-    }
-    return buf
-      .toString('utf8')
-      .split('\n')
-      .slice(-lines - 1)
-      .join('\n')
-      .trim();
-  } catch {
-    return '';
-  }
-}
-
 export class Spawner {
-  private progress = new Map<number, Progress>();
-  private running = new Map<number, Promise<void>>();
+  private progress = new Map<string, Progress>();
+  private running = new Map<string, Promise<void>>();
   private changeListeners: Array<(user: string) => void> = [];
 
   constructor(private readonly o: SpawnerOptions) {
@@ -72,7 +55,7 @@ export class Spawner {
     mkdirSync(join(o.dataDir, 'homes'), { recursive: true, mode: 0o711 });
   }
 
-  /** Called with the user's name whenever their server starts, stops or changes port (the proxy's cache). */
+  /** Called with the user's name whenever one of their servers starts, stops or moves (the proxy's cache). */
   onChange(fn: (user: string) => void): void {
     this.changeListeners.push(fn);
   }
@@ -83,6 +66,10 @@ export class Spawner {
 
   get profiles(): Profile[] {
     return this.o.profiles;
+  }
+
+  get namedServerLimit(): number {
+    return this.o.namedServerLimit;
   }
 
   profile(name?: string): Profile {
@@ -99,53 +86,74 @@ export class Spawner {
     return join(this.o.dataDir, 'homes', user);
   }
 
-  logOf(user: string): string {
-    return join(this.o.dataDir, 'hub', 'logs', `${user}.log`);
+  logOf(user: string, server = ''): string {
+    return serverLogPath(this.o.dataDir, user, server);
   }
 
-  server(user: User): ServerRow | null {
-    return this.o.store.get(user.id);
+  server(user: User, name = ''): ServerRow | null {
+    return this.o.store.get(user.id, name);
   }
 
-  progressOf(user: User): Progress | null {
-    return this.progress.get(user.id) ?? null;
+  /** The user's servers: the default one (when it ever ran) and every named one, stopped ones included. */
+  servers(user: User): ServerRow[] {
+    return this.o.store.ofUser(user.id);
   }
 
-  /** Resolves when the current start or stop of the user's server has finished. */
-  async settled(user: User): Promise<void> {
-    await this.running.get(user.id);
+  progressOf(user: User, name = ''): Progress | null {
+    return this.progress.get(serverKey(user.id, name)) ?? null;
+  }
+
+  /** Resolves when the current start or stop of the server has finished. */
+  async settled(user: User, name = ''): Promise<void> {
+    await this.running.get(serverKey(user.id, name));
   }
 
   /**
-   * Starts the user's server. Returns at once with the start under way (follow `progressOf`, or await
-   * `settled`); a server already running is left as it is.
+   * Starts a server of the user. Returns at once with the start under way (follow `progressOf`, or await
+   * `settled`); a server already running is left as it is. A named server is created on its first start,
+   * within the user's limit of active named servers.
    */
-  start(user: User, profileName?: string): { alreadyRunning: boolean } {
-    const row = this.o.store.get(user.id);
+  start(user: User, profileName?: string, name = ''): { alreadyRunning: boolean } {
+    const row = this.o.store.get(user.id, name);
     if (row?.state === 'running') return { alreadyRunning: true };
     if (row?.state === 'pending' || row?.state === 'stopping') {
-      throw new TerraHubError('TH_HUB_SERVER_PENDING', `the server of "${user.name}" is ${row.state}`);
+      throw new TerraHubError('TH_HUB_SERVER_PENDING', `${serverLabel(user.name, name)} is ${row.state}`);
     }
+    if (name) this.checkNamedStart(user, name);
     const profile = this.profile(profileName);
     this.o.store.put({
       userId: user.id,
-      name: '',
+      name,
       state: 'pending',
       profile: profile.name,
       startedAt: new Date().toISOString(),
     });
     const progress = new Progress();
-    this.progress.set(user.id, progress);
+    this.progress.set(serverKey(user.id, name), progress);
     progress.emit({ progress: 0, message: `Starting a server with profile "${profile.name}"` });
-    this.track(user, this.spawn(user, profile, progress));
+    this.track(user, name, this.spawn(user, name, profile, progress));
     return { alreadyRunning: false };
   }
 
-  private track(user: User, p: Promise<void>): void {
+  private checkNamedStart(user: User, name: string): void {
+    checkServerName(name);
+    const limit = this.o.namedServerLimit;
+    if (limit <= 0) throw new TerraHubError('TH_HUB_NAMED_SERVERS_OFF');
+    const active = this.o.store.ofUser(user.id).filter((r) => r.name && r.state !== 'stopped').length;
+    if (active >= limit) {
+      throw new TerraHubError(
+        'TH_HUB_SERVER_LIMIT',
+        `"${user.name}" already has ${active} active named servers, the most allowed (hub.namedServerLimit ${limit}): stop one first`,
+      );
+    }
+  }
+
+  private track(user: User, name: string, p: Promise<void>): void {
+    const key = serverKey(user.id, name);
     const done = p.finally(() => {
-      if (this.running.get(user.id) === done) this.running.delete(user.id);
+      if (this.running.get(key) === done) this.running.delete(key);
     });
-    this.running.set(user.id, done);
+    this.running.set(key, done);
   }
 
   /**
@@ -169,78 +177,18 @@ export class Spawner {
     return false;
   }
 
-  private async spawn(user: User, profile: Profile, progress: Progress): Promise<void> {
-    const log = this.o.log.child({ user: user.name });
-    const prefix = serverPrefix(user.name);
-    const home = this.homeOf(user.name);
-    const logFile = this.logOf(user.name);
-    let apiTokenId: string | null = null;
-    try {
-      const jupyter = jupyterCommand(this.jupyterFor(profile));
-      const owner = this.useAccounts(jupyter, log) ? ensureAccount(user.name, home) : undefined;
-      ensureHome(home, owner);
-      this.o.onHomeReady?.(home, owner);
-      progress.emit({
-        progress: 10,
-        message: `Home directory ready${owner ? ` (account ${owner.account})` : ''}`,
-      });
-      const port = await freePort();
-      const secret = randomString(40);
-      const api = this.o.identity.tokens.create(user, { note: 'Jupyter server (revoked when it stops)' });
-      apiTokenId = api.model.id;
-      const { publicUrl, s3PublicUrl } = this.o.urls();
-      const launch = await this.o.launcher.start({
-        command: jupyter,
-        args: serverArgs({ port, prefix, home, user: user.name }),
-        env: serverEnv({
-          user: user.name,
-          prefix,
-          home,
-          account: owner?.account ?? 'terrahub',
-          port,
-          secret,
-          apiToken: api.token,
-          publicUrl,
-          s3Url: s3PublicUrl,
-          s3Credentials: this.o.identity.users.credentials(user.name),
-          jupyter,
-        }),
-        cwd: home,
-        logFile,
-        runAs: owner,
-        limits: { memoryBytes: profile.memoryBytes || undefined, cpus: profile.cpus || undefined },
-      });
-      this.o.store.update(user.id, '', { port, secret, launch, apiTokenId, limits: launch.limits });
-      log.info({ port, limits: launch.limits }, 'Server:Launched');
-      progress.emit({ progress: 40, message: `Server process started; waiting for JupyterLab to answer` });
-      const deadline = Date.now() + this.o.startTimeoutMs;
-      for (;;) {
-        if (await jupyterStatus(port, prefix, secret, 2000)) break;
-        if ((await this.o.launcher.poll(launch)) === 'exited') throw new Error('the server process exited');
-        if (Date.now() > deadline) {
-          await this.o.launcher.stop(launch, this.o.stopGraceMs);
-          throw new Error(`the server did not answer within ${Math.round(this.o.startTimeoutMs / 1000)} s`);
-        }
-        await sleep(50); // a probe is one local request: poll often, readiness is what users wait for
-      }
-      const now = new Date().toISOString();
-      this.o.store.update(user.id, '', { state: 'running', readyAt: now, lastActivity: now });
-      this.changed(user.name);
-      log.info('Server:Ready');
-      progress.emit({ progress: 100, message: 'Server ready', ready: true, url: prefix });
-    } catch (e) {
-      const why = e instanceof Error ? e.message : String(e);
-      if (apiTokenId) this.revoke(user, apiTokenId);
-      const tail = logTail(logFile);
-      this.o.store.update(user.id, '', {
-        state: 'stopped',
-        stoppedAt: new Date().toISOString(),
-        stopReason: `start failed: ${why}`,
-        logTail: tail,
-      });
-      log.warn({ why }, 'Server:StartFailed');
-      progress.emit({ progress: 100, message: `Start failed: ${why}\n${tail}`, failed: true });
-    }
+  private async spawn(user: User, name: string, profile: Profile, progress: Progress): Promise<void> {
+    const deps: LaunchDeps = {
+      ...this.o,
+      jupyter: this.jupyterFor(profile),
+      useAccounts: (jupyter, log) => this.useAccounts(jupyter, log),
+      ensureAccount,
+      ensureHome,
+      home: this.homeOf(user.name),
+      logFile: this.logOf(user.name, name),
+      changed: (u) => this.changed(u),
+    };
+    await launchServer(deps, user, name, profile, progress);
   }
 
   private revoke(user: User, tokenId: string): void {
@@ -251,18 +199,30 @@ export class Spawner {
     }
   }
 
-  /** Stops the user's server (SIGTERM, then SIGKILL after the grace period). */
-  stop(user: User, reason: string): { alreadyStopped: boolean } {
-    const row = this.o.store.get(user.id);
+  /** Stops a server of the user (SIGTERM, then SIGKILL after the grace period). */
+  stop(user: User, reason: string, name = ''): { alreadyStopped: boolean } {
+    const row = this.o.store.get(user.id, name);
     if (!row || row.state === 'stopped') return { alreadyStopped: true };
     if (row.state === 'stopping') return { alreadyStopped: false };
     if (row.state === 'pending') {
-      throw new TerraHubError('TH_HUB_SERVER_PENDING', `the server of "${user.name}" is starting`);
+      throw new TerraHubError('TH_HUB_SERVER_PENDING', `${serverLabel(user.name, name)} is starting`);
     }
-    this.o.store.update(user.id, '', { state: 'stopping' });
+    this.o.store.update(user.id, name, { state: 'stopping' });
     this.changed(user.name);
-    this.track(user, this.halt(user, row, reason));
+    this.track(user, name, this.halt(user, row, reason));
     return { alreadyStopped: false };
+  }
+
+  /** Forgets a stopped named server (JupyterHub's `DELETE .../servers/{name}` with `remove`). */
+  remove(user: User, name: string): void {
+    const row = this.o.store.get(user.id, name);
+    if (!name || !row) return;
+    if (row.state !== 'stopped') {
+      throw new TerraHubError('TH_HUB_SERVER_PENDING', `${serverLabel(user.name, name)} is ${row.state}`);
+    }
+    this.o.store.remove(user.id, name);
+    this.progress.delete(serverKey(user.id, name));
+    this.changed(user.name);
   }
 
   private async halt(user: User, row: ServerRow, reason: string): Promise<void> {
@@ -272,17 +232,17 @@ export class Spawner {
 
   private markStopped(user: User, row: ServerRow, reason: string): void {
     if (row.apiTokenId) this.revoke(user, row.apiTokenId);
-    this.o.store.update(user.id, '', {
+    this.o.store.update(user.id, row.name, {
       state: 'stopped',
       stoppedAt: new Date().toISOString(),
       stopReason: reason,
-      logTail: logTail(this.logOf(user.name)),
+      logTail: logTail(this.logOf(user.name, row.name)),
       port: null,
       secret: null,
     });
-    this.progress.delete(user.id);
+    this.progress.delete(serverKey(user.id, row.name));
     this.changed(user.name);
-    this.o.log.info({ user: user.name, reason }, 'Server:Stopped');
+    this.o.log.info({ user: user.name, server: row.name, reason }, 'Server:Stopped');
   }
 
   /**
@@ -292,17 +252,21 @@ export class Spawner {
   async reconcile(): Promise<void> {
     for (const row of this.o.store.active()) {
       const user = this.o.identity.users.byId(row.userId);
-      if (!user || this.running.has(row.userId)) continue;
+      if (!user || this.running.has(serverKey(row.userId, row.name))) continue;
       const alive = row.launch ? (await this.o.launcher.poll(row.launch)) === 'running' : false;
       if (!alive) {
         this.markStopped(user, row, 'the server process exited');
       } else if (row.state === 'stopping') {
-        this.track(user, this.halt(user, row, 'stopped'));
+        this.track(user, row.name, this.halt(user, row, 'stopped'));
       } else if (row.state === 'pending' && row.port && row.secret) {
         // A start the previous TerraHub did not see finish: ready if it answers, else stopped.
-        const ok = await jupyterStatus(row.port, serverPrefix(user.name), row.secret, 5000);
-        if (ok) this.o.store.update(user.id, '', { state: 'running', readyAt: new Date().toISOString() });
-        else this.track(user, this.halt(user, row, 'start did not finish before TerraHub restarted'));
+        const prefix = serverPrefix(user.name, row.name);
+        const ok = await jupyterStatus(row.port, prefix, row.secret, 5000);
+        if (ok) {
+          this.o.store.update(user.id, row.name, { state: 'running', readyAt: new Date().toISOString() });
+        } else {
+          this.track(user, row.name, this.halt(user, row, 'start did not finish before TerraHub restarted'));
+        }
       }
     }
   }
@@ -312,8 +276,17 @@ export class Spawner {
     await Promise.all([...this.running.values()]);
     for (const row of this.o.store.active()) {
       const user = this.o.identity.users.byId(row.userId);
-      if (user && row.state === 'running') this.stop(user, reason);
+      if (user && row.state === 'running') this.stop(user, reason, row.name);
     }
     await Promise.all([...this.running.values()]);
+  }
+
+  /** Stops all of a user's servers and waits for them (before the user is removed). */
+  async stopUser(user: User, reason: string): Promise<void> {
+    for (const row of this.servers(user)) {
+      await this.settled(user, row.name);
+      if (this.server(user, row.name)?.state === 'running') this.stop(user, reason, row.name);
+      await this.settled(user, row.name);
+    }
   }
 }
