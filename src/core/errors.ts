@@ -144,16 +144,6 @@ export const ERROR_CODES = {
   },
   TH_HUB_SERVER_NOT_FOUND: { status: 404, message: 'The user has no server by that name.' },
   TH_HUB_HARD_QUOTA: { status: 500, message: "The home directory's hard quota could not be set up." },
-  TH_HUB_BAD_SERVER_NAME: { status: 400, message: 'That is not a usable name for a named server.' },
-  TH_HUB_SERVER_LIMIT: {
-    status: 400,
-    message: 'The user already has the most active named servers allowed (hub.namedServerLimit).',
-  },
-  TH_HUB_NAMED_SERVERS_OFF: {
-    status: 400,
-    message: 'Named servers are turned off on this hub (hub.namedServerLimit is 0).',
-  },
-  TH_HUB_SERVER_NOT_FOUND: { status: 404, message: 'The user has no server by that name.' },
   // hub: OpenID Connect login (src/hub/auth); shown to people as HTML pages
   TH_HUB_OIDC_UNAVAILABLE: {
     status: 503,
