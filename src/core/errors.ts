@@ -177,7 +177,8 @@ export const ERROR_CODES = {
   },
   TH_HUB_OIDC_NO_ACCOUNT: {
     status: 403,
-    message: 'There is no TerraHub account for this login, and this hub does not create accounts at first login.',
+    message:
+      'There is no TerraHub account for this login, and this hub does not create accounts at first login.',
   },
   TH_HUB_LOCAL_LOGIN_OFF: {
     status: 403,

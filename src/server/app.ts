@@ -12,6 +12,7 @@ import { jsonErrorHandler, jsonNotFoundHandler } from '../core/http/errors.ts';
 import { metricsPlugin } from '../core/http/metrics.ts';
 import { hubApi } from '../hub/api/index.ts';
 import { hubHttp } from '../hub/http.ts';
+import { oidcLogin } from '../hub/auth/index.ts';
 import type { UserModelExtra } from '../hub/api/users.routes.ts';
 import { s3App } from '../storage/s3/app.ts';
 import { sasRoutes } from '../storage/sas.routes.ts';
@@ -114,8 +115,11 @@ export async function buildHttp(s: Services): Promise<HttpApps> {
     searches: s.tiler.searches,
   });
 
-  // 7. Hub pages, spawner and proxy under /hub/ and /user/.
-  if (s.hub) await hubHttp(origin, s, s.hub, userModelExtras);
+  // 7. Hub pages, spawner and proxy under /hub/ and /user/; 7b. OpenID Connect login, when configured.
+  if (s.hub) {
+    await hubHttp(origin, s, s.hub, userModelExtras);
+    await oidcLogin(origin, s, s.hub);
+  }
 
   return { origin, listeners };
 }

@@ -8,6 +8,7 @@
  */
 import { bool, bytes, duration, enumOf, int, json, port, str, type KeyDef } from './types.ts';
 import { DEFAULT_PROFILES, parseProfiles } from '../../hub/profiles.ts';
+import { parseNameList } from '../../hub/auth/oidc.keys.ts';
 
 export const CONFIG_KEYS = {
   // --- server -------------------------------------------------------------------------------------
@@ -182,6 +183,68 @@ export const CONFIG_KEYS = {
     ['none', 'loop'] as const,
     'none',
     'Hard limit on home directories: none (the quota is soft: warnings, uploads through TerraHub refused) or loop (each home is a loop-mounted ext4 image of the quota\'s size, so the kernel refuses writes past it; needs root; docs/hub.md).',
+  ),
+  // hub: OpenID Connect login (src/hub/auth, docs/hub.md "OpenID Connect login"); off while the issuer is empty
+  'hub.oidc.issuer': str(
+    '',
+    'Issuer URL of the OpenID Connect provider (its discovery document is ISSUER/.well-known/openid-configuration). Empty: OIDC login is off.',
+  ),
+  'hub.oidc.clientId': str('', 'Client id the hub is registered with at the provider.'),
+  'hub.oidc.clientSecret': str(
+    '',
+    'Client secret of that registration (empty: a public client, protected by PKCE alone).',
+    { secret: true },
+  ),
+  'hub.oidc.scopes': str(
+    'openid profile email',
+    'Scopes asked for (space-separated; `openid` is always added).',
+  ),
+  'hub.oidc.displayName': str(
+    '',
+    'Name on the login button ("Log in with NAME"). Empty: the host name of the issuer.',
+  ),
+  'hub.oidc.usernameClaim': str(
+    'preferred_username',
+    'Claim (of the ID token or userinfo; a dotted path reaches into objects) that names the TerraHub user; lowercased and made to fit user-name rules.',
+  ),
+  'hub.oidc.groupsClaim': str(
+    'groups',
+    "Claim holding the user's groups at the provider (a list of strings), for allowedGroups, adminGroups and manageGroups.",
+  ),
+  'hub.oidc.allowedGroups': {
+    ...str('', ''),
+    type: 'list',
+    default: [] as string[],
+    doc: 'Only members of one of these provider groups may log in (comma-separated or a list). Empty: everyone the provider authenticates.',
+    parse: parseNameList,
+  },
+  'hub.oidc.adminGroups': {
+    ...str('', ''),
+    type: 'list',
+    default: [] as string[],
+    doc: 'Members of one of these provider groups are TerraHub admins, and non-members are not (set at every login). Empty: the provider does not decide who is admin.',
+    parse: parseNameList,
+  },
+  'hub.oidc.manageGroups': bool(
+    false,
+    "Replace the user's TerraHub groups with their provider groups at every login (names that do not fit TerraHub's rules are dropped).",
+  ),
+  'hub.oidc.autoCreate': bool(
+    true,
+    'Create the TerraHub user (with their home bucket) at their first OIDC login; off: only users that already exist and are linked may log in.',
+  ),
+  'hub.oidc.linkExisting': enumOf(
+    ['never', 'always'] as const,
+    'never',
+    'When the provider names a user that already exists here and is not linked to this login: never (refuse; the user links the accounts after a password login at /hub/oauth_link), or always (trust the provider for that name, as JupyterHub does).',
+  ),
+  'hub.oidc.localLogin': bool(
+    true,
+    'With OIDC on, also offer the local user-name/password form and sign-up; false: OIDC is the only browser login (API tokens still work).',
+  ),
+  'hub.oidc.allowHttp': bool(
+    false,
+    'Allow a plain-http issuer that is not on 127.0.0.1/localhost (only on a network you trust: tokens cross it in the clear).',
   ),
 
   // --- environments -------------------------------------------------------------------------------

@@ -12,37 +12,58 @@ import {
   startSession,
   type PagesOptions,
 } from './context.ts';
-import { html, page } from './layout.ts';
+import { oidcButtonName, localLoginEnabled } from '../auth/oidc.config.ts';
+import { html, page, raw } from './layout.ts';
 
 export async function loginRoutes(app: FastifyInstance, o: PagesOptions): Promise<void> {
-  const signup = o.config['auth.signup'];
+  // With OIDC on, the password form (and sign-up) may be turned off: hub.oidc.localLogin.
+  const local = localLoginEnabled(o.config);
+  const signup = o.config['auth.signup'] && local;
+  const oidcName = o.config['hub.oidc.issuer'] ? oidcButtonName(o.config) : null;
+  const refuseLocal = () => {
+    if (!local) throw new TerraHubError('TH_HUB_LOCAL_LOGIN_OFF');
+  };
+
+  const oidcButton = (next: string) =>
+    oidcName
+      ? html`<p>
+          <a
+            class="button"
+            href="/hub/oauth_login?next=${encodeURIComponent(next)}"
+            ${local ? '' : raw('autofocus')}
+            >Log in with ${oidcName}</a
+          >
+        </p>`
+      : '';
+
+  const passwordForm = (csrf: string, next: string) =>
+    html`<form method="post" action="/hub/login">
+      <input type="hidden" name="_csrf" value="${csrf}" /><input type="hidden" name="next" value="${next}" />
+      <label>User name <input name="username" autocomplete="username" required autofocus /></label>
+      <label
+        >Password <input name="password" type="password" autocomplete="current-password" required
+      /></label>
+      <button type="submit">Log in</button>
+    </form>`;
 
   const loginPage = (csrf: string, next: string, error = '') =>
     page(
       'Log in',
-      html`${error ? html`<p class="error" role="alert">${error}</p>` : ''}
-        <form method="post" action="/hub/login">
-          <input type="hidden" name="_csrf" value="${csrf}" /><input
-            type="hidden"
-            name="next"
-            value="${next}"
-          />
-          <label>User name <input name="username" autocomplete="username" required autofocus /></label>
-          <label
-            >Password <input name="password" type="password" autocomplete="current-password" required
-          /></label>
-          <button type="submit">Log in</button>
-        </form>
-        ${signup ? html`<p>No account yet? <a href="/hub/signup">Sign up</a>.</p>` : ''}`,
+      html`${error ? html`<p class="error" role="alert">${error}</p>` : ''} ${oidcButton(next)}
+      ${local ? passwordForm(csrf, next) : ''}
+      ${signup ? html`<p>No account yet? <a href="/hub/signup">Sign up</a>.</p>` : ''}`,
     );
 
   app.get<{ Querystring: { next?: string } }>('/login', async (req, reply) => {
     const next = safeNext(req.query.next ?? '/hub/home');
     if (sessionOf(o, req)) return reply.redirect(next, 302);
-    return reply.type('text/html; charset=utf-8').send(loginPage(loginCsrf(o, req, reply), next));
+    return reply
+      .type('text/html; charset=utf-8')
+      .send(loginPage(local ? loginCsrf(o, req, reply) : '', next));
   });
 
   app.post('/login', async (req, reply) => {
+    refuseLocal();
     checkLoginCsrf(req, req.body);
     const name = formField(req.body, 'username').trim();
     const user = await o.identity.users.checkPassword(name, formField(req.body, 'password'));
