@@ -9,6 +9,7 @@
  */
 import { TerraHubError } from '../../core/errors.ts';
 import { normalizeInstant } from '../time.ts';
+import { temporalSql } from './cql2.temporal.postgres.ts';
 import { field, fieldText, type Params } from './sql.postgres.ts';
 
 type Node = unknown;
@@ -30,11 +31,11 @@ export const POSTGIS_OPS: Record<string, string> = {
 /** Combining marks (ACCENTI strips them after NFD, as ops.ts's unaccent does with \p{M}). */
 const MARKS = `'[\\u0300-\\u036f\\u1ab0-\\u1aff\\u1dc0-\\u1dff\\u20d0-\\u20ff\\ufe20-\\ufe2f]'`;
 
-function bad(msg: string): never {
+export function bad(msg: string): never {
   throw new TerraHubError('TH_STAC_BAD_FILTER', msg);
 }
 
-function isObj(n: Node): n is Record<string, unknown> {
+export function isObj(n: Node): n is Record<string, unknown> {
   return typeof n === 'object' && n !== null && !Array.isArray(n);
 }
 
@@ -46,13 +47,14 @@ function op(n: Node): { op: string; args: Node[] } | null {
   return null;
 }
 
-function arity(o: { op: string; args: Node[] }, n: number): void {
-  if (o.args.length !== n) bad(`"${o.op}" takes ${n} argument(s), got ${o.args.length}`);
+/** A CQL2 TIMESTAMP or DATE literal, normalized (string order is time order). */
+export function instant(n: Record<string, unknown>): string {
+  const raw = n['timestamp'] ?? n['date'];
+  return normalizeInstant(raw) ?? bad(`${JSON.stringify(raw)} is not an RFC 3339 timestamp or date`);
 }
 
-function lit(iso: string): string {
-  if (!/^[\d:.TZ-]+$/.test(iso)) bad(`bad time ${iso}`);
-  return `'${iso}'`;
+export function arity(o: { op: string; args: Node[] }, n: number): void {
+  if (o.args.length !== n) bad(`"${o.op}" takes ${n} argument(s), got ${o.args.length}`);
 }
 
 const isNumericString = (v: Lit) => typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v));
@@ -114,7 +116,7 @@ class Compiler {
       arity(o, 2);
       return `${fn}(${this.geom(a[0])}, ${this.geom(a[1])})`;
     }
-    if (o.op.startsWith('t_')) return this.temporal(o);
+    if (o.op.startsWith('t_')) return temporalSql(o);
     bad(`unknown or unsupported operator "${o.op}"`);
   }
 
@@ -234,8 +236,7 @@ class Compiler {
   }
 
   instant(n: Record<string, unknown>): string {
-    const raw = n['timestamp'] ?? n['date'];
-    return normalizeInstant(raw) ?? bad(`${JSON.stringify(raw)} is not an RFC 3339 timestamp or date`);
+    return instant(n);
   }
 
   array(n: Node): string {
@@ -271,59 +272,6 @@ class Compiler {
       return `ST_SetSRID(ST_Force2D(ST_GeomFromGeoJSON(${this.p.add(JSON.stringify(n), 'text')})), 4326)`;
     }
     bad('spatial operators take the geometry property, a GeoJSON geometry or a bbox');
-  }
-
-  /**
-   * A temporal operand as [start, end] SQL expressions. Literal times are inlined (they are normalized ISO
-   * strings from toISOString, so quoting is safe) because the relations below use each operand twice.
-   */
-  interval(n: Node): [string, string] {
-    if (isObj(n) && typeof n['property'] === 'string') {
-      const p = n['property'].replace(/^properties\./, '');
-      if (p === 'datetime') return ['i.start_dt', 'i.end_dt'];
-      const f = fieldText(field(p));
-      return [f, f];
-    }
-    if (isObj(n) && ('timestamp' in n || 'date' in n)) {
-      const t = this.instant(n);
-      const end = 'date' in n ? new Date(Date.parse(t) + 86_399_999).toISOString() : t;
-      return [lit(t), lit(end)];
-    }
-    if (isObj(n) && Array.isArray(n['interval']) && n['interval'].length === 2) {
-      const [a, b] = n['interval'] as [unknown, unknown];
-      const end = (x: unknown, open: string) =>
-        x === '..'
-          ? open
-          : (normalizeInstant(typeof x === 'object' && x ? Object.values(x)[0] : x) ??
-            bad(`bad interval bound ${JSON.stringify(x)}`));
-      return [lit(end(a, '0000-01-01T00:00:00.000Z')), lit(end(b, '9999-12-31T23:59:59.999Z'))];
-    }
-    bad('temporal operators take a property, a timestamp, a date or an interval');
-  }
-
-  temporal(o: { op: string; args: Node[] }): string {
-    arity(o, 2);
-    const [as, ae] = this.interval(o.args[0]);
-    const [bs, be] = this.interval(o.args[1]);
-    const T: Record<string, string> = {
-      t_intersects: `${as} <= ${be} AND ${ae} >= ${bs}`,
-      t_disjoint: `NOT (${as} <= ${be} AND ${ae} >= ${bs})`,
-      t_equals: `${as} = ${bs} AND ${ae} = ${be}`,
-      t_before: `${ae} < ${bs}`,
-      t_after: `${as} > ${be}`,
-      t_meets: `${ae} = ${bs}`,
-      t_metby: `${as} = ${be}`,
-      t_overlaps: `${as} < ${bs} AND ${ae} > ${bs} AND ${ae} < ${be}`,
-      t_overlappedby: `${bs} < ${as} AND ${be} > ${as} AND ${be} < ${ae}`,
-      t_starts: `${as} = ${bs} AND ${ae} < ${be}`,
-      t_startedby: `${as} = ${bs} AND ${ae} > ${be}`,
-      t_during: `${as} > ${bs} AND ${ae} < ${be}`,
-      t_contains: `${as} < ${bs} AND ${ae} > ${be}`,
-      t_finishes: `${as} > ${bs} AND ${ae} = ${be}`,
-      t_finishedby: `${as} < ${bs} AND ${ae} = ${be}`,
-    };
-    const sql = T[o.op] ?? bad(`unknown temporal operator "${o.op}"`);
-    return `(${sql})`;
   }
 }
 

@@ -20,8 +20,9 @@ import { etagOf } from '../sqlite/store.sqlite.ts';
 import type { CatalogStore, ItemStats, SeenProperty, WriteOptions } from '../store.ts';
 import { migratePostgres } from './migrations.postgres.ts';
 import { countMatches } from './count.postgres.ts';
+import { itemStats, seenProperties, summarize } from './stats.postgres.ts';
 import { whereSql } from './search.postgres.ts';
-import { field, fieldText, fullOrder, ident, keysetSql, literal, orderSql, Params } from './sql.postgres.ts';
+import { fullOrder, ident, keysetSql, literal, orderSql, Params } from './sql.postgres.ts';
 import { batchProperties, checkWrite, writeItems } from './write.postgres.ts';
 
 export interface PostgresCatalogOptions {
@@ -285,71 +286,16 @@ export class PostgresCatalogStore implements CatalogStore {
     }
   }
 
-  async itemStats(collection: string): Promise<ItemStats> {
-    const r = await this.pool.query<{
-      n: string;
-      s: string | null;
-      e: string | null;
-      x0: number | null;
-      y0: number;
-      x1: number;
-      y1: number;
-    }>(
-      `SELECT count(*) AS n, min(start_dt) AS s, max(end_dt) AS e, min(minx) AS x0, min(miny) AS y0,
-         max(maxx) AS x1, max(maxy) AS y1 FROM catalog_items WHERE collection = $1`,
-      [collection],
-    );
-    const row = r.rows[0]!;
-    return {
-      count: Number(row.n),
-      start: row.s,
-      end: row.e,
-      bbox: row.x0 === null ? null : [row.x0, row.y0, row.x1, row.y1],
-    };
+  itemStats(collection: string): Promise<ItemStats> {
+    return itemStats(this.pool, collection);
   }
 
-  async seenProperties(collections: string[]): Promise<SeenProperty[]> {
-    if (!collections.length) return [];
-    const r = await this.pool.query<SeenProperty>(
-      `SELECT name, min(type) AS type FROM catalog_properties WHERE collection = ANY($1::text[])
-       GROUP BY name ORDER BY name`,
-      [collections],
-    );
-    return r.rows;
+  seenProperties(collections: string[]): Promise<SeenProperty[]> {
+    return seenProperties(this.pool, collections);
   }
 
-  async summarize(collection: string): Promise<Record<string, unknown>> {
-    const out: Record<string, unknown> = {};
-    const skip = new Set([
-      'datetime',
-      'start_datetime',
-      'end_datetime',
-      'created',
-      'updated',
-      'title',
-      'description',
-    ]);
-    for (const prop of (await this.seenProperties([collection])).slice(0, 64)) {
-      if (skip.has(prop.name)) continue;
-      const f = field(prop.name);
-      if (prop.type === 'number' && f.kind === 'jsonb') {
-        const num = `CASE WHEN jsonb_typeof(${f.sql}) = 'number' THEN (${f.sql})::float8 END`;
-        const r = await this.pool.query<{ lo: number | null; hi: number | null }>(
-          `SELECT min(${num}) AS lo, max(${num}) AS hi FROM catalog_items i WHERE collection = $1`,
-          [collection],
-        );
-        const { lo, hi } = r.rows[0]!;
-        if (lo !== null && hi !== null) out[prop.name] = { minimum: lo, maximum: hi };
-      } else if (prop.type === 'string') {
-        const r = await this.pool.query<{ v: string }>(
-          `SELECT DISTINCT ${fieldText(f)} AS v FROM catalog_items i
-           WHERE collection = $1 AND ${f.sql} IS NOT NULL LIMIT 21`,
-          [collection],
-        );
-        if (r.rows.length <= 20) out[prop.name] = r.rows.map((x) => x.v).sort();
-      }
-    }
-    return out;
+  summarize(collection: string): Promise<Record<string, unknown>> {
+    return summarize(this.pool, collection);
   }
 
   async close(): Promise<void> {
