@@ -34,6 +34,8 @@ export type { SearchBody } from './search.parse.ts';
 export interface CatalogConfig {
   driver: 'sqlite' | 'postgres';
   countLimit: number;
+  /** Check extension schemas on write (catalog.validateExtensions); default true. */
+  validateExtensions?: boolean | undefined;
   /** With driver postgres (catalog.postgres.* settings). */
   postgres?: { url: string; schema: string; poolSize: number } | undefined;
 }
@@ -50,7 +52,10 @@ export async function createCatalog(db: Db, cfg: CatalogConfig): Promise<Catalog
     }
     store = await PostgresCatalogStore.open(cfg.postgres);
   } else store = new SqliteCatalogStore(db);
-  return new CatalogService(store, { countLimit: cfg.countLimit });
+  return new CatalogService(store, {
+    countLimit: cfg.countLimit,
+    validateExtensions: cfg.validateExtensions ?? true,
+  });
 }
 
 /** A principal with every right, for the server's own trusted work (never for a request). */

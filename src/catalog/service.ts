@@ -25,6 +25,8 @@ import { validateCollection, validateItem } from './validate.ts';
 export interface CatalogOptions {
   /** numberMatched is counted exactly up to this many matches, and reported as a lower bound beyond. */
   countLimit: number;
+  /** Check written documents against the schemas of the extensions they declare (not only the core). */
+  validateExtensions?: boolean;
 }
 
 export interface SearchResult {
@@ -61,6 +63,10 @@ export class CatalogService {
     private readonly opts: CatalogOptions,
   ) {}
 
+  private get checks(): { extensions: boolean } {
+    return { extensions: this.opts.validateExtensions ?? true };
+  }
+
   /** Ids of the collections the caller may read. */
   async visibleCollectionIds(p: Principal): Promise<string[]> {
     return (await this.store.listCollections())
@@ -94,7 +100,7 @@ export class CatalogService {
     opts: { mode?: WriteMode; ifMatch?: string | undefined } = {},
   ): Promise<StoredCollection> {
     const user = requireWriter(p);
-    const c = { ...validateCollection(doc) } as StacCollection;
+    const c = { ...validateCollection(doc, this.checks) } as StacCollection;
     const cur = await this.store.getCollection(c.id);
     if (cur) requireCanWrite(p, c.id, cur.access);
     const access = accessFromDocument(c, cur?.access ?? defaultAccess(p, user));
@@ -145,7 +151,7 @@ export class CatalogService {
     const checked = items.map((doc, i) => {
       try {
         // Checked as it will be served: in this collection, with a collection link (the schema ties them).
-        validateItem(asServed(doc, collectionId));
+        validateItem(asServed(doc, collectionId), this.checks);
         const item = doc as StacItem;
         if (item.collection !== undefined && item.collection !== collectionId)
           throw new TerraHubError(

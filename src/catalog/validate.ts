@@ -117,12 +117,18 @@ function notObject(code: ErrorCode, what: string, doc: unknown): void {
     throw new TerraHubError(code, `${what} must be a JSON object`, { path: '$' });
 }
 
-export function validateItem(doc: unknown): StacItem {
+/** What is checked besides the core schema and the geometry. */
+export interface ValidationChecks {
+  /** The schemas of the extensions the document declares (catalog.validateExtensions). */
+  extensions: boolean;
+}
+
+export function validateItem(doc: unknown, checks: ValidationChecks = { extensions: true }): StacItem {
   notObject('TH_STAC_INVALID_ITEM', 'item', doc);
   const item = doc as StacItem;
   const v = loaded().get(ITEM)!;
   check('TH_STAC_INVALID_ITEM', 'item', v, asV100(item), 'item.json v1.0.0');
-  checkExtensions('TH_STAC_INVALID_ITEM', 'item', item);
+  if (checks.extensions) checkExtensions('TH_STAC_INVALID_ITEM', 'item', item);
   if (item.geometry !== null) {
     validateGeometry(item.geometry, '$.geometry');
     const gb = geometryBbox(item.geometry);
@@ -142,11 +148,14 @@ export function validateItem(doc: unknown): StacItem {
   return item;
 }
 
-export function validateCollection(doc: unknown): StacCollection {
+export function validateCollection(
+  doc: unknown,
+  checks: ValidationChecks = { extensions: true },
+): StacCollection {
   notObject('TH_STAC_INVALID_COLLECTION', 'collection', doc);
   const c = doc as StacCollection;
   const v = loaded().get(COLLECTION)!;
   check('TH_STAC_INVALID_COLLECTION', 'collection', v, asV100(c), 'collection.json v1.0.0');
-  checkExtensions('TH_STAC_INVALID_COLLECTION', 'collection', c);
+  if (checks.extensions) checkExtensions('TH_STAC_INVALID_COLLECTION', 'collection', c);
   return c;
 }

@@ -94,6 +94,7 @@ export async function buildServices(config: Config, log: Logger): Promise<Servic
   services.catalog = await createCatalog(db, {
     driver: config['catalog.driver'],
     countLimit: config['catalog.countLimit'],
+    validateExtensions: config['catalog.validateExtensions'],
     postgres: {
       url: config['catalog.postgres.url'],
       schema: config['catalog.postgres.schema'],

@@ -1,12 +1,17 @@
-"""stac-api-validator (PyPI) judges TerraHub's STAC API for every conformance class it can check.
+"""stac-api-validator (PyPI) judges TerraHub's STAC API for every conformance class it can check, including
+transaction.
 
 The validator fetches JSON schemas from the network, which these machines do not reach; the schemas are
 served to it from the copies TerraHub ships (src/catalog/schemas), plus small stand-ins for the GeoJSON
 and PROJJSON schemas they reference. Asset hrefs (public cloud URLs) are not opened.
 
-The validator's "transaction" class is not run: its test item PUTs `"eo:cloud_cover": "3.14"` (a string)
-while declaring the eo extension, which the eo schema forbids and TerraHub therefore refuses (400), as
-validation on write must. Transactions are tested in src/catalog/api/stac-api.test.ts instead.
+Its transaction class PUTs and PATCHes an item that declares the eo extension v1.0.0 with "eo:cloud_cover"
+as a string ("3.14", "12.4"), which that schema (type number; our copy is the official v1.0.0 file) forbids,
+and expects it stored as sent. So this hub runs with catalog.validateExtensions false (core schema and
+geometry still checked), as stac-fastapi-pgstac does by default; the default refusal is tested in
+src/catalog/validate.extensions.test.ts and below. Its first request DELETEs the test item "if it exists"
+and wants 204; TerraHub answers 404 for a missing item (the extension allows 404 or 204), so the item is
+created first.
 """
 import json
 import re
@@ -50,10 +55,18 @@ def offline_schema_map(stub_dir: Path) -> dict:
     return m
 
 
+# The id the validator's transaction class writes (its own item, with a footprint of its own).
+VALIDATOR_ITEM = {
+    "type": "Feature", "stac_version": "1.0.0", "id": "S2A_47XNF_20230423_0_L2A",
+    "geometry": {"type": "Point", "coordinates": [100, 77]}, "bbox": [100, 77, 100, 77],
+    "properties": {"datetime": "2023-04-23T06:47:03.048000Z"}, "links": [], "assets": {},
+}
+
+
 @pytest.fixture(scope="module")
 def stac_hub():
     tmp = Path(tempfile.mkdtemp(prefix="terrahub-stacval-"))
-    hub = start_hub(tmp / "data")
+    hub = start_hub(tmp / "data", {"TERRAHUB_CATALOG_VALIDATE_EXTENSIONS": "false"})
     try:
         api = hub.url + "/api/stac/v1"
         auth = {"Authorization": f"Bearer {hub.admin_token}"}
@@ -68,6 +81,8 @@ def stac_hub():
         assert r.json() == {"committed": 1000, "batches": 1}, r.text
         txn = {**col, "id": "txn-test", "title": "transaction tests"}
         assert requests.post(f"{api}/collections", json=txn, headers=auth, timeout=60).status_code == 201
+        r = requests.post(f"{api}/collections/txn-test/items", json=VALIDATOR_ITEM, headers=auth, timeout=60)
+        assert r.status_code == 201, r.text
         yield hub, tmp
     finally:
         stop_hub(hub)
@@ -125,7 +140,7 @@ def test_stac_api_validator_finds_no_errors(stac_hub, monkeypatch):
         ccs_to_validate=[
             "core", "collections", "features", "item-search", "filter",
             "item-search#sort", "item-search#fields", "item-search#query",
-            "features#sort", "features#fields", "features#query",
+            "features#sort", "features#fields", "features#query", "transaction",
         ],
         collection="naip",
         geometry=json.dumps({"type": "Point", "coordinates": [-85.9, 30.97]}),
@@ -141,3 +156,19 @@ def test_stac_api_validator_finds_no_errors(stac_hub, monkeypatch):
     report = "\n".join(str(e) for e in errors)
     (tmp.parent / "stac-api-validator-errors.txt").write_text(report)
     assert not list(errors), report
+    # It ran the transaction class to its end: its item was written, changed and deleted.
+    gone = requests.get(f"{hub.url}/api/stac/v1/collections/txn-test/items/{VALIDATOR_ITEM['id']}", timeout=60)
+    assert gone.status_code == 404
+
+
+def test_default_hub_refuses_the_validators_string_cloud_cover(hub):
+    """With the default catalog.validateExtensions, the validator's PUT body is a 400 naming the field."""
+    col = json.loads((TESTDATA / "stac" / "naip-collection.json").read_text()) | {"id": "eo-strict"}
+    assert hub.api("POST", "/api/stac/v1/collections", json=col).status_code == 201
+    assert hub.api("POST", "/api/stac/v1/collections/eo-strict/items", json=VALIDATOR_ITEM).status_code == 201
+    put = VALIDATOR_ITEM | {
+        "stac_extensions": ["https://stac-extensions.github.io/eo/v1.0.0/schema.json"],
+        "properties": {"datetime": "2023-04-23T06:47:03.048000Z", "eo:cloud_cover": "3.14"},
+    }
+    r = hub.api("PUT", f"/api/stac/v1/collections/eo-strict/items/{put['id']}", json=put)
+    assert r.status_code == 400 and r.json()["path"] == '$.properties["eo:cloud_cover"]', r.text

@@ -131,7 +131,7 @@ it('shares with a group, then with everyone, through the access call or the coll
     token: alice,
     ...json({ 'terrahub:access': { visibility: 'public' } }),
   });
-  assert.equal(pub.status, 200, await pub.clone().text());
+  assert.equal(pub.status, 204, await pub.clone().text());
   assert.deepEqual(await ids(`${S}/search?collections=secret`, null), ['adm', 's1']);
   const shown = (await (await hub.api(`${S}/collections/secret`, { token: alice })).json()) as Record<
     string,

@@ -221,10 +221,13 @@ describe('STAC API transactions', () => {
       headers: { 'if-match': etag },
       ...json(changed),
     });
-    assert.equal(put.status, 200);
+    // 204 with the new ETag by default; the document itself on `Prefer: return=representation`.
+    assert.equal(put.status, 204);
+    assert.equal(await put.text(), '');
+    assert.ok(put.headers.get('etag') && put.headers.get('etag') !== etag);
     const patched = await hub.api(`${url}/tx1`, {
       method: 'PATCH',
-      headers: { 'content-type': 'application/merge-patch+json' },
+      headers: { 'content-type': 'application/merge-patch+json', prefer: 'return=representation' },
       body: JSON.stringify({ properties: { 'eo:cloud_cover': 4 } }),
     });
     assert.equal(patched.status, 200);
@@ -321,8 +324,12 @@ describe('STAC API transactions', () => {
       headers: { 'if-match': etag },
       ...json(collection('cx', { title: 'T' })),
     });
-    assert.equal(ok.status, 200);
-    const p = await hub.api(`${S}/collections/cx`, { method: 'PATCH', ...json({ title: 'U' }) });
+    assert.equal(ok.status, 204);
+    const p = await hub.api(`${S}/collections/cx`, {
+      method: 'PATCH',
+      headers: { prefer: 'return=representation' },
+      ...json({ title: 'U' }),
+    });
     assert.equal(((await p.json()) as { title: string }).title, 'U');
     assert.equal((await hub.api(`${S}/collections/cx`, { method: 'DELETE' })).status, 204);
     assert.equal((await hub.api(`${S}/collections/cx`)).status, 404);

@@ -113,6 +113,10 @@ export const CONFIG_KEYS = {
     '',
     'Path of a JSON file of extra queryables ({"name": JSON schema}) added to those derived from the items.',
   ),
+  'catalog.validateExtensions': bool(
+    true,
+    'Check written items and collections against the JSON schemas of the extensions they declare in stac_extensions (eo, projection, ...), besides the STAC core schema and the geometry. false stores extension fields unchecked, as stac-fastapi-pgstac does by default (its VALIDATE_EXTENSIONS).',
+  ),
 
   // --- data API (tiler) ---------------------------------------------------------------------------
   'tiler.allowedHosts': str(
