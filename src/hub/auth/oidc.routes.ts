@@ -22,6 +22,7 @@ import {
 } from '../pages/context.ts';
 import { csrfField, html, page } from '../pages/layout.ts';
 import { cookie, parseCookies } from '../sessions.ts';
+import { localLoginEnabled } from './oidc.config.ts';
 import type { OidcLogin } from './oidc.login.ts';
 import { FLOW_MAX_AGE_MS } from './oidc.store.ts';
 
@@ -54,6 +55,16 @@ export async function oidcRoutes(app: FastifyInstance, o: OidcRoutesOptions): Pr
         page(
           'Login failed',
           html`<p class="error" role="alert">${e.message}</p>
+            ${
+              e.code === 'TH_HUB_OIDC_USER_CLASH' && localLoginEnabled(o.config)
+                ? html`<p>
+                    If that account is yours:
+                    <a href="/hub/login?next=%2Fhub%2Foauth_link"
+                      >log in with its password and link the accounts</a
+                    >.
+                  </p>`
+                : ''
+            }
             <p>
               <a href="/hub/oauth_login">Try again with ${name}</a> or go to the
               <a href="/hub/login">login page</a>.

@@ -146,6 +146,7 @@ void test('a provider name that is a local user is refused until that user links
   const refused = await oidcLogin(new FlowBrowser(), hub.url, ERIN);
   assert.equal(refused.res.status, 409);
   assert.match(refused.body, /not linked to this login/);
+  assert.match(refused.body, /href="\/hub\/login\?next=%2Fhub%2Foauth_link"/);
 
   // Erin logs in with her password and links her provider account.
   const b = new FlowBrowser();
