@@ -186,7 +186,7 @@ export const CONFIG_KEYS = {
   'hub.homes.hardQuota': enumOf(
     ['none', 'loop'] as const,
     'none',
-    'Hard limit on home directories: none (the quota is soft: warnings, uploads through TerraHub refused) or loop (each home is a loop-mounted ext4 image of the quota\'s size, so the kernel refuses writes past it; needs root; docs/hub.md).',
+    "Hard limit on home directories: none (the quota is soft: warnings, uploads through TerraHub refused) or loop (each home is a loop-mounted ext4 image of the quota's size, so the kernel refuses writes past it; needs root; docs/hub.md).",
   ),
   // hub: OpenID Connect login (src/hub/auth, docs/hub.md "OpenID Connect login"); off while the issuer is empty
   'hub.oidc.issuer': str(
