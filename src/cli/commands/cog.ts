@@ -39,8 +39,12 @@ interface CreateFlags {
   nodata?: string;
   bigtiff?: string;
   threads?: string;
+  toWebmercator?: boolean;
+  warpResampling?: string;
   quiet?: boolean;
 }
+
+const WARP_RESAMPLING = ['nearest', 'bilinear', 'cubic'] as const;
 
 function createCommand(): Command {
   return new Command('create')
@@ -57,10 +61,20 @@ function createCommand(): Command {
     .option('--nodata <value>', "nodata value to declare (a number, nan), or 'none' to drop the source's")
     .option('--bigtiff <mode>', 'IF_NEEDED (default), YES or NO')
     .option('--threads <n>', 'compression threads, or ALL_CPUS (default: all cores)')
+    .option(
+      '--to-webmercator',
+      "reproject to EPSG:3857 on the WebMercatorQuad tile grid (GDAL's TILING_SCHEME=GoogleMapsCompatible)",
+    )
+    .option(
+      '--warp-resampling <method>',
+      'with --to-webmercator: NEAREST, BILINEAR or CUBIC (default; NEAREST if paletted)',
+    )
     .option('-q, --quiet', 'no progress bar')
     .addHelpText(
       'after',
-      "\nOptions are named after the creation options of GDAL's COG driver. Exit code 0 on success; on any error nothing is left at <out>.",
+      "\nOptions are named after the creation options of GDAL's COG driver. Exit code 0 on success; on any error nothing is left at <out>.\n" +
+        "--to-webmercator picks the zoom whose resolution is nearest the source's, covers whole 256 px tiles, keeps the\n" +
+        "source's nodata, or adds an alpha band (zero outside the data) when it has none, as GDAL does.",
     )
     .action(async (input: string, output: string, f: CreateFlags) => {
       const opts = parseCogOptions({
@@ -73,6 +87,14 @@ function createCommand(): Command {
         bigTiff: f.bigtiff,
         threads: f.threads,
       });
+      const warp = f.warpResampling?.toLowerCase();
+      if (warp !== undefined && !(WARP_RESAMPLING as readonly string[]).includes(warp))
+        throw new CliError('--warp-resampling must be NEAREST, BILINEAR or CUBIC', EXIT.usage);
+      if (f.toWebmercator && f.blocksize !== undefined)
+        throw new CliError(
+          '--to-webmercator writes 256 px tiles (one map tile each): drop --blocksize',
+          EXIT.usage,
+        );
       const bar =
         f.quiet || !process.stderr.isTTY
           ? null
@@ -86,7 +108,12 @@ function createCommand(): Command {
             );
       const started = Date.now();
       try {
-        const r = await createCogFile(input, output, opts, (done, total) => {
+        const given = {
+          ...opts,
+          ...(f.toWebmercator ? { toWebMercator: true } : {}),
+          ...(warp ? { warpResampling: warp as (typeof WARP_RESAMPLING)[number] } : {}),
+        };
+        const r = await createCogFile(input, output, given, (done, total) => {
           if (bar && done <= total) {
             if (bar.getTotal() !== total) bar.start(total, 0);
             bar.update(done);

@@ -1,8 +1,7 @@
 /** The IFDs of a COG: tags of each image and mask level, georeferencing copied from the source. */
-import type { TiffDataset } from '../tiff/dataset.ts';
-import { nums, str } from '../tiff/ifd.ts';
+import { nums, str, type Ifd } from '../tiff/ifd.ts';
 import { Tag } from '../tiff/tags.ts';
-import type { DataType } from '../types.ts';
+import type { DataType, RasterDataset } from '../types.ts';
 import type { CogCompression, CogPredictor } from './options.ts';
 import type { IfdSpec, TagEntry } from './tiff-layout.ts';
 
@@ -25,8 +24,24 @@ export interface LevelLayout {
   maskByteCounts: number[] | null;
 }
 
+/**
+ * What the COG writer needs of its source: a TIFF dataset, or a view of one (the Web Mercator warp of
+ * webmercator.ts). The first image's tags give georeferencing, photometric and extra samples.
+ */
+export interface CogSource {
+  readonly width: number;
+  readonly height: number;
+  readonly bandCount: number;
+  readonly dataType: DataType;
+  readonly nodata: number | null;
+  /** A non-null first entry: the source has a per-dataset mask, written as the COG's internal mask. */
+  readonly masks: ReadonlyArray<object | null>;
+  readonly images: ReadonlyArray<{ ifd: Ifd; photometric: number; extraSamples: number[] }>;
+  read: RasterDataset['read'];
+}
+
 export interface CogIfdParams {
-  source: TiffDataset;
+  source: CogSource;
   dataType: DataType;
   bands: number;
   blockSize: number;
@@ -50,7 +65,7 @@ function bitsOf(dt: DataType): number {
 }
 
 /** Georeferencing and GDAL metadata tags copied verbatim, so user-defined CRSs survive untouched. */
-function sourceTags(src: TiffDataset): TagEntry[] {
+function sourceTags(src: CogSource): TagEntry[] {
   const ifd = (src.images[0] as (typeof src.images)[number]).ifd;
   const out: TagEntry[] = [];
   for (const tag of [Tag.ModelPixelScale, Tag.ModelTiepoint, Tag.ModelTransformation, Tag.GeoDoubleParams]) {

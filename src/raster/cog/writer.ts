@@ -8,10 +8,9 @@
  * Memory is bounded by about two tile-rows of full-resolution pixels (blockSize x width x bands x bytes, for
  * the level and all its overviews together), the reader's 64 MiB chunk cache, and 4 tiles per worker in flight.
  */
-import type { TiffDataset } from '../tiff/dataset.ts';
 import { BYTES_PER_SAMPLE, typedView } from '../tiff/pixels.ts';
 import type { PixelArray } from '../types.ts';
-import { cogIfds, type LevelLayout } from './cog-ifds.ts';
+import { cogIfds, type CogSource, type LevelLayout } from './cog-ifds.ts';
 import type { TileSpec } from './encode-tile.ts';
 import type { CogOptions } from './options.ts';
 import { levelSizes, rowSampler, type RowSampler } from './overview.ts';
@@ -73,7 +72,7 @@ function framed(data: Uint8Array): Uint8Array {
 }
 
 export async function writeCog(
-  src: TiffDataset,
+  src: CogSource,
   opts: CogOptions,
   sink: CogSink,
   encoder: TileEncoder,
@@ -285,7 +284,7 @@ export async function writeCog(
   }
 }
 
-function nodataText(nodata: number | null, src: TiffDataset, opts: CogOptions): string | null {
+function nodataText(nodata: number | null, src: CogSource, opts: CogOptions): string | null {
   if (nodata === null) return null;
   if (opts.nodata === null) {
     const t = src.images[0]?.ifd.tags.get(42113);

@@ -1,10 +1,13 @@
 /** `cog create` on files: source file -> COG file, with the worker pool and a file sink. */
 import { TerraHubError } from '../../core/errors.ts';
 import { type CogOptions, resolveCogOptions } from '../cog/options.ts';
+import type { CogSource } from '../cog/cog-ifds.ts';
 import { encodeTile } from '../cog/encode-tile.ts';
 import { levelSizes } from '../cog/overview.ts';
 import { WorkerPool } from '../cog/worker-pool.ts';
+import { webMercatorView } from '../cog/webmercator.ts';
 import { type CogWriteResult, type TileEncoder, writeCog } from '../cog/writer.ts';
+import type { Resampling } from '../warp/resample.ts';
 import { openTiff } from '../tiff/dataset.ts';
 import { CogFileSink } from './cog-file-sink.ts';
 import { fileSource } from './file-source.ts';
@@ -15,7 +18,13 @@ const SMALL_RASTER_TILES = 16;
 export async function createCogFile(
   input: string,
   output: string,
-  given: Partial<CogOptions> & { predictorAuto?: boolean },
+  given: Partial<CogOptions> & {
+    predictorAuto?: boolean;
+    /** Reproject onto the WebMercatorQuad tile grid (GDAL's TILING_SCHEME=GoogleMapsCompatible). */
+    toWebMercator?: boolean;
+    /** Resampling of that reprojection (default: nearest for paletted rasters, else cubic, as GDAL). */
+    warpResampling?: Resampling;
+  },
   onProgress?: (done: number, total: number) => void,
 ): Promise<CogWriteResult & { options: CogOptions }> {
   let src;
@@ -29,8 +38,18 @@ export async function createCogFile(
   }
   const pool = { current: null as WorkerPool | null };
   try {
-    const ds = await openTiff(src);
-    const options = resolveCogOptions(given, ds.dataType, ds.bandCount);
+    const tiff = await openTiff(src);
+    let ds: CogSource = tiff;
+    if (given.toWebMercator) {
+      const paletted = tiff.images[0]?.photometric === 3;
+      ds = webMercatorView(tiff, given.warpResampling ?? (paletted ? 'nearest' : 'cubic'));
+    }
+    // Web Mercator tiles are 256 px: each COG tile is then exactly one map tile.
+    const options = resolveCogOptions(
+      given.toWebMercator ? { ...given, blockSize: 256 } : given,
+      ds.dataType,
+      ds.bandCount,
+    );
     const tiles = levelSizes(ds.width, ds.height, options.blockSize).reduce(
       (n, [w, h]) => n + Math.ceil(w / options.blockSize) * Math.ceil(h / options.blockSize),
       0,
