@@ -77,6 +77,50 @@ describe('stac create-item', () => {
     },
   );
 
+  for (const [name, proj] of [
+    [
+      'transverse mercator in US feet',
+      '+proj=tmerc +lat_0=30 +lon_0=-117.5 +k=0.9998 +x_0=150000 +y_0=20000 +ellps=GRS80 +units=us-ft',
+    ],
+    [
+      'Lambert conformal conic',
+      '+proj=lcc +lat_1=20 +lat_2=60 +lat_0=40 +lon_0=-96 +x_0=0 +y_0=0 +datum=NAD83 +units=m',
+    ],
+    [
+      'Albers equal area',
+      '+proj=aea +lat_1=29.5 +lat_2=45.5 +lat_0=23 +lon_0=-96 +x_0=0 +y_0=0 +ellps=GRS80 +units=m',
+    ],
+  ] as const) {
+    test(
+      `the footprint of a raster in a user-defined ${name} (GeoKeys, no EPSG code) matches GDAL's`,
+      { skip: !gdalAvailable() && 'no GDAL' },
+      async () => {
+        const p = join(work, `${name.replace(/\W+/g, '-')}.tif`);
+        execFileSync('gdalwarp', ['-q', '-t_srs', proj, join(TESTDATA, 'byte.tif'), p]);
+        const src = await fileSource(p);
+        try {
+          assert.equal((await openRaster(src)).crs?.epsg, null, 'GDAL wrote a user-defined CRS');
+        } finally {
+          await src.close();
+        }
+        const item = await itemFor(p);
+        assert.equal(item.properties['proj:code'], null);
+        const info = JSON.parse(execFileSync('gdalinfo', ['-json', p], { encoding: 'utf8' })) as {
+          wgs84Extent: { coordinates: number[][][] };
+        };
+        const pts = info.wgs84Extent.coordinates[0]!;
+        const xs = pts.map((q) => q[0]!);
+        const ys = pts.map((q) => q[1]!);
+        const gdal = [Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)];
+        // About 10 m: the datum shift PROJ strings do not carry stays below this here (NAD83 vs WGS84).
+        item.bbox.forEach((v, i) =>
+          assert.ok(Math.abs(v - gdal[i]!) < 1e-4, `bbox[${i}] ${v} vs GDAL ${gdal[i]}`),
+        );
+        validateItem(JSON.parse(JSON.stringify(item)));
+      },
+    );
+  }
+
   test(
     'a footprint across the antimeridian is split into two polygons',
     { skip: !gdalAvailable() && 'no GDAL' },

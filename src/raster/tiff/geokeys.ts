@@ -4,6 +4,7 @@
  */
 import type { Crs, GeoTransform } from '../types.ts';
 import { type Ifd, nums, str } from './ifd.ts';
+import { projFromGeoKeys } from './geokeys-proj.ts';
 import { GeoKey, Tag } from './tags.ts';
 
 export type GeoKeys = Map<number, number | string | number[]>;
@@ -56,7 +57,10 @@ export function readCrs(keys: GeoKeys): Crs | null {
   if (model !== 1 && typeof gcs === 'number' && gcs > 0 && gcs < 32767)
     return { epsg: gcs, definition: null };
   if (keys.size === 0) return null;
-  // User-defined: keep the citation so that callers can show something; no PROJ string is derived here.
+  // User-defined: a PROJ string from the projection parameters when they are complete enough.
+  const proj = projFromGeoKeys(keys);
+  if (proj) return { epsg: null, definition: proj };
+  // Otherwise keep the citation so that callers can show something.
   const cit = keys.get(GeoKey.PCSCitation) ?? keys.get(GeoKey.GTCitation) ?? keys.get(GeoKey.GeogCitation);
   return { epsg: null, definition: typeof cit === 'string' ? cit : null };
 }
