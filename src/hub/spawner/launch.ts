@@ -44,6 +44,9 @@ export interface LaunchDeps {
 export interface SpawnTimings {
   /** From the start request to the process running (home, account, tokens, fork/exec). */
   setupMs: number;
+  /** Of which: the home (account, mount, quickstarts) ready, and the launcher's start (fork/exec, limits). */
+  homeMs: number;
+  forkMs: number;
   /** From the process running to the first successful probe (JupyterLab's own start-up, plus probe lag). */
   waitMs: number;
   /** Probes sent (the last one answered). */
@@ -73,6 +76,7 @@ export async function launchServer(
     const [port] = await Promise.all([freePort(), d.prepareHome?.(user.name, d.home, owner)]);
     d.ensureHome(d.home, owner);
     d.onHomeReady?.(d.home, owner);
+    const tHome = performance.now();
     progress.emit({
       progress: 10,
       message: `Home directory ready${owner ? ` (account ${owner.account})` : ''}`,
@@ -82,6 +86,7 @@ export async function launchServer(
     const api = d.identity.tokens.create(user, { note });
     apiTokenId = api.model.id;
     const { publicUrl, s3PublicUrl } = d.urls();
+    const tFork = performance.now();
     const launch = await d.launcher.start({
       command: jupyter,
       args: serverArgs({ port, prefix, home: d.home, user: user.name }),
@@ -122,6 +127,8 @@ export async function launchServer(
     }
     const timings = {
       setupMs: Math.round(t1 - t0),
+      homeMs: Math.round(tHome - t0),
+      forkMs: Math.round(t1 - tFork),
       waitMs: Math.round(performance.now() - t1),
       probes,
     };
