@@ -149,6 +149,12 @@ export class StorageService {
     const b = this.bucket(name);
     if (!mayAdminister(p, b))
       throw new TerraHubError('TH_S3_ACCESS_DENIED', `only the owner may delete "${name}"`);
+    // As on AWS, uploads still in progress do not keep a bucket with no objects alive: they go with it.
+    if ((await this.store.list(name, { limit: 1 })).length === 0) {
+      for (const u of await this.store.listUploads(name)) {
+        await this.store.abortUpload(u.uploadId).catch(() => undefined);
+      }
+    }
     await this.store.deleteBucket(name);
     this.buckets.remove(name);
     this.stored.delete(name);

@@ -14,6 +14,7 @@ import * as B from './routes.buckets.ts';
 import { listObjects } from './routes.list.ts';
 import * as M from './routes.multipart.ts';
 import * as O from './routes.objects.ts';
+import { listVersions } from './routes.versions.ts';
 import { errorXml } from './xml.ts';
 
 export interface S3AppOptions {
@@ -54,7 +55,6 @@ const UNSUPPORTED = [
   'intelligent-tiering',
   'ownershipControls',
   'publicAccessBlock',
-  'versions',
   'attributes',
 ];
 
@@ -69,6 +69,7 @@ function route(c: S3Ctx): S3Handler | null {
     if (q.has('acl')) return { GET: B.getAcl, PUT: B.putAcl }[m] ?? null;
     if (q.has('location')) return m === 'GET' ? B.getLocation : null;
     if (q.has('versioning')) return m === 'GET' ? B.getVersioning : null;
+    if (q.has('versions')) return m === 'GET' ? listVersions : null;
     if (q.has('uploads')) return m === 'GET' ? M.listUploads : null;
     if (q.has('delete')) return m === 'POST' ? O.deleteObjects : null;
     return { GET: listObjects, HEAD: B.headBucket, PUT: B.createBucket, DELETE: B.deleteBucket }[m] ?? null;
@@ -137,6 +138,11 @@ export async function s3App(app: FastifyInstance, opts: S3AppOptions): Promise<v
   // Bodies are object bytes: the handlers stream them; no parser may buffer them.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_req, _payload, done) => done(null));
+  // An empty Content-Type (which S3 accepts) would be refused by Fastify's parser lookup as no media type;
+  // signatures are checked against the raw headers, so dropping it from the parsed ones changes nothing else.
+  app.addHook('onRequest', async (req) => {
+    if (req.headers['content-type'] === '') delete req.headers['content-type'];
+  });
   app.setErrorHandler(s3ErrorHandler);
 
   const handler = async (req: FastifyRequest, reply: FastifyReply) => {
@@ -157,6 +163,9 @@ export async function s3App(app: FastifyInstance, opts: S3AppOptions): Promise<v
     }
   });
   app.options('/*', async (req, reply) => {
+    // As S3: a preflight names its origin; anything else is not a CORS request.
+    if (!req.headers.origin)
+      throw new TerraHubError('TH_BAD_REQUEST', 'a CORS preflight needs an Origin header');
     return reply
       .status(200)
       .headers({

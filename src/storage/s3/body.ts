@@ -44,7 +44,12 @@ export function decodeBody(
   auth: VerifiedAuth | null,
 ): DecodedBody {
   const payload = auth?.payloadHash ?? h['x-amz-content-sha256'] ?? 'UNSIGNED-PAYLOAD';
-  const chunked = payload.startsWith('STREAMING-') || /(^|,)\s*aws-chunked/.test(h['content-encoding'] ?? '');
+  // The payload hash announces the aws-chunked framing; a Content-Encoding that names aws-chunked without a
+  // decoded length (botocore passes a caller's ContentEncoding through) comes with a plain body.
+  const chunked =
+    payload.startsWith('STREAMING-') ||
+    (/(^|,)\s*aws-chunked/.test(h['content-encoding'] ?? '') &&
+      h['x-amz-decoded-content-length'] !== undefined);
   let decoder: AwsChunkedDecoder | null = null;
   let declaredLength: number | undefined;
   if (chunked) {

@@ -100,10 +100,13 @@ export async function listObjects(c: S3Ctx) {
     marker = (v2 ? q.get('start-after') : q.get('marker')) ?? '';
   }
   const listing = await listKeys(c.svc.store, bucket, { prefix, delimiter, marker, maxKeys });
+  // max-keys=0 asks for no keys, not for a page: S3 answers it untruncated.
+  if (maxKeys === 0) listing.truncated = false;
   const ownerName = b.ownerId === null ? 'terrahub' : String(b.ownerId);
   const owner = `<Owner>${el('ID', ownerName)}${el('DisplayName', ownerName)}</Owner>`;
   const withOwner = !v2 || q.get('fetch-owner') === 'true';
-  let body = el('Name', bucket) + el('Prefix', enc(prefix));
+  // S3 url-encodes the Prefix element in V2 answers only (botocore decodes it there only).
+  let body = el('Name', bucket) + el('Prefix', v2 ? enc(prefix) : prefix);
   if (v2) {
     if (token !== undefined) body += el('ContinuationToken', token);
     if (q.has('start-after')) body += el('StartAfter', enc(q.get('start-after')!));

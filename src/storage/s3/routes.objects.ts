@@ -80,6 +80,10 @@ export async function getObject(c: S3Ctx, head: boolean) {
     if (e instanceof TerraHubError && e.code === 'TH_S3_INVALID_RANGE') {
       void c.reply.header('content-range', `bytes */${info.size}`);
     }
+    // S3 names the version a 304 is about, so that caches can revalidate.
+    if (e instanceof TerraHubError && e.code === 'TH_S3_NOT_MODIFIED') {
+      void c.reply.header('etag', info.etag).header('last-modified', info.lastModified.toUTCString());
+    }
     throw e;
   }
   const headers = objectHeaders(info, c.r.query);
@@ -155,8 +159,9 @@ async function copyObject(c: S3Ctx, bucket: string, key: string) {
   const replace = (h['x-amz-metadata-directive'] ?? 'COPY').toUpperCase() === 'REPLACE';
   if (!replace && src.bucket === bucket && src.key === key) {
     got.body.destroy();
+    // S3's code for this is InvalidRequest (TH_BAD_REQUEST's S3 form).
     throw new TerraHubError(
-      'TH_S3_INVALID_ARGUMENT',
+      'TH_BAD_REQUEST',
       'copying an object onto itself needs x-amz-metadata-directive: REPLACE',
     );
   }

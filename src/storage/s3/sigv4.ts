@@ -147,7 +147,7 @@ export function verifySigV4(
     datetime = q.get('X-Amz-Date') ?? '';
     const expires = Number(q.get('X-Amz-Expires'));
     if (!Number.isInteger(expires) || expires < 1 || expires > MAX_PRESIGN_SECONDS) {
-      throw new TerraHubError('TH_S3_AUTH_MALFORMED', 'X-Amz-Expires must be between 1 and 604800 seconds');
+      throw new TerraHubError('TH_S3_ACCESS_DENIED', 'X-Amz-Expires must be between 1 and 604800 seconds');
     }
     const start = amzDateToMs(datetime);
     if (now > start + expires * 1000) throw new TerraHubError('TH_S3_EXPIRED');
