@@ -8,6 +8,8 @@
  * as text), so a comparison never relies on jsonb's cross-type order.
  */
 import { TerraHubError } from '../../core/errors.ts';
+import { validateGeometry } from '../geometry.ts';
+import { RELATE_OPS } from '../geometry.relate.ts';
 import { normalizeInstant } from '../time.ts';
 import { temporalSql } from './cql2.temporal.postgres.ts';
 import { field, fieldText, type Params } from './sql.postgres.ts';
@@ -114,7 +116,7 @@ class Compiler {
     const fn = POSTGIS_OPS[o.op];
     if (fn) {
       arity(o, 2);
-      return `${fn}(${this.geom(a[0])}, ${this.geom(a[1])})`;
+      return `${fn}(${this.geom(o.op, a[0])}, ${this.geom(o.op, a[1])})`;
     }
     if (o.op.startsWith('t_')) return temporalSql(o);
     bad(`unknown or unsupported operator "${o.op}"`);
@@ -259,7 +261,7 @@ class Compiler {
     return `(CASE WHEN jsonb_typeof(${a}) = 'array' AND jsonb_typeof(${b}) = 'array' THEN ${rel[name]} END)`;
   }
 
-  geom(n: Node): string {
+  geom(op: string, n: Node): string {
     if (isObj(n) && n['property'] === 'geometry') return 'i.geom';
     if (isObj(n) && Array.isArray(n['bbox'])) {
       const b = n['bbox'] as unknown[];
@@ -269,6 +271,13 @@ class Compiler {
       return `ST_MakeEnvelope(${xy.map((x) => this.p.add(x, 'float8')).join(', ')}, 4326)`;
     }
     if (isObj(n) && typeof n['type'] === 'string') {
+      try {
+        validateGeometry(n, op);
+      } catch (e) {
+        bad(`the geometry of ${op}: ${(e as Error).message}`);
+      }
+      // DE-9IM relations of an invalid (e.g. self-intersecting) shape mean nothing: PostGIS checks it first.
+      if (RELATE_OPS.has(op)) this.p.validityChecks.push({ op, geojson: JSON.stringify(n) });
       return `ST_SetSRID(ST_Force2D(ST_GeomFromGeoJSON(${this.p.add(JSON.stringify(n), 'text')})), 4326)`;
     }
     bad('spatial operators take the geometry property, a GeoJSON geometry or a bbox');

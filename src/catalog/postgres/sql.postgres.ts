@@ -9,6 +9,8 @@ import type { PageCursor, SortKey } from '../model.ts';
 /** Numbered parameters ($1, $2, ...) gathered while SQL text is built. */
 export class Params {
   readonly values: unknown[] = [];
+  /** Literal geometries to check for validity (with PostGIS) before the query runs. */
+  readonly validityChecks: Array<{ op: string; geojson: string }> = [];
 
   /** Adds a value and returns its placeholder, with an explicit cast so that no type is left to inference. */
   add(v: unknown, cast: 'text' | 'float8' | 'int8' | 'jsonb' | 'text[]' | 'boolean'): string {

@@ -239,6 +239,18 @@ export class PostgresCatalogStore implements CatalogStore {
     const conds = [whereSql(q, p)];
     const order = fullOrder(q.sortby);
     if (q.after) conds.push(keysetSql(order, q.after, p));
+    for (const c of p.validityChecks) {
+      const r = await this.query<{ why: string }>(
+        'SELECT ST_IsValidReason(ST_GeomFromGeoJSON($1::text)) AS why',
+        [c.geojson],
+      );
+      const why = r[0]?.why ?? 'unreadable';
+      if (why !== 'Valid Geometry')
+        throw new TerraHubError(
+          'TH_STAC_BAD_FILTER',
+          `the geometry of ${c.op} is not a valid geometry: ${why}`,
+        );
+    }
     const keys = order.map((o, i) => `${o.field.sql} AS k${i}`).join(', ');
     const limit = p.add(q.limit + 1, 'int8');
     const rows = await this.query<Record<string, unknown> & { content: string }>(

@@ -1,0 +1,62 @@
+"""The STAC API with its catalog in PostgreSQL (catalog.driver postgres), judged by the same real clients as
+the default driver: every test of test_catalog_pystac.py (pystac-client, answers checked with shapely and
+brute force, paging past 1,000 results, private collections, schema validation) and test_catalog_validator.py
+(stac-api-validator, all its classes including transaction) runs again here.
+
+The tests and their fixtures are imported from those modules (pytest collects them here too); while this
+module runs, their `start_hub` is wrapped to start TerraHub on a fresh PostgreSQL schema, dropped after.
+PostgreSQL comes from TERRAHUB_TEST_POSTGRES_URL (scripts/test-all.sh exports it) or scripts/postgres.sh.
+"""
+import os
+import secrets
+import subprocess
+
+import pytest
+
+import test_catalog_pystac
+import test_catalog_validator
+from conftest import ROOT
+from test_catalog_pystac import *  # noqa: F401,F403  (the tests and their `stac` fixture)
+from test_catalog_validator import *  # noqa: F401,F403  (the validator test and its `stac_hub` fixture)
+
+
+def postgres_url() -> str | None:
+    url = os.environ.get("TERRAHUB_TEST_POSTGRES_URL")
+    if url:
+        return url
+    r = subprocess.run(["bash", str(ROOT / "scripts" / "postgres.sh")], capture_output=True, text=True, timeout=600)
+    return r.stdout.strip().splitlines()[-1] if r.returncode == 0 and r.stdout.strip() else None
+
+
+@pytest.fixture(scope="module", autouse=True)
+def catalog_in_postgres():
+    url = postgres_url()
+    if not url:
+        pytest.skip("no PostgreSQL: set TERRAHUB_TEST_POSTGRES_URL or let scripts/postgres.sh run")
+    schemas = []
+
+    def wrap(start_hub):
+        def start(data_dir, extra_env=None):
+            schema = f"terrahub_pytest_{secrets.token_hex(6)}"
+            schemas.append(schema)
+            env = {
+                "TERRAHUB_CATALOG_DRIVER": "postgres",
+                "TERRAHUB_CATALOG_POSTGRES_URL": url,
+                "TERRAHUB_CATALOG_POSTGRES_SCHEMA": schema,
+                **(extra_env or {}),
+            }
+            return start_hub(data_dir, env)
+
+        return start
+
+    modules = [test_catalog_pystac, test_catalog_validator]
+    originals = [m.start_hub for m in modules]
+    for m, original in zip(modules, originals):
+        m.start_hub = wrap(original)
+    try:
+        yield
+    finally:
+        for m, original in zip(modules, originals):
+            m.start_hub = original
+        for schema in schemas:
+            subprocess.run(["psql", url, "-qc", f"drop schema if exists {schema} cascade"], check=False)
