@@ -2,12 +2,16 @@
  * Storage benchmark: TerraHub's S3 endpoint side by side with nginx (sendfile, one worker) serving the same
  * file from disk, on this machine, in one run. Prints a table and the ratios the issue asks for.
  *
- *   npx tsx bench/storage/bench.ts [--quick]
+ *   npx tsx bench/storage/bench.ts [--quick] [--only=put,range,seq,small,list]
  *
  * Needs nginx and wrk (`apt-get install -y nginx-light wrk`) and the aws CLI (the test venv's, made by
  * scripts/setup-test-env.sh). --quick uses smaller sizes and shorter runs (a smoke run, not a measurement).
+ *
+ * Besides throughput it prints the servers' own CPU time per request (from /proc): on a machine shared
+ * with other work, throughput follows the load, while CPU time per request moves much less.
  */
 import { S3Client, PutObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { loadavg } from 'node:os';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
@@ -16,6 +20,7 @@ import {
   mkdirSync,
   mkdtempSync,
   openSync,
+  readFileSync,
   rmSync,
   writeFileSync,
   writeSync,
@@ -33,6 +38,32 @@ const SMALL_PUTS = quick ? 1000 : 10_000;
 const LIST_KEYS = quick ? 10_000 : 100_000;
 const DURATION = quick ? '3s' : '10s';
 const TOKEN = 'th_bench_admin_token_0123456789abcdefghij';
+const onlyArg = process.argv.find((a) => a.startsWith('--only='));
+const only = new Set(onlyArg ? onlyArg.slice(7).split(',') : ['put', 'range', 'seq', 'small', 'list']);
+
+/** CPU seconds (user + system) used so far by a process and its children's threads (nginx's worker). */
+function cpuSeconds(pid: number): number {
+  const one = (p: number) => {
+    try {
+      const f = readFileSync(`/proc/${p}/stat`, 'utf8');
+      const v = f.slice(f.lastIndexOf(')') + 2).split(' ');
+      return (Number(v[11]) + Number(v[12])) / 100;
+    } catch {
+      return 0;
+    }
+  };
+  let total = one(pid);
+  try {
+    for (const c of readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/)) {
+      if (c) total += one(Number(c));
+    }
+  } catch {
+    // no children
+  }
+  return total;
+}
+
+const load = () => loadavg()[0]!.toFixed(1);
 
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -66,9 +97,12 @@ interface WrkResult {
   rps: number;
   mbps: number;
   p99ms: number;
+  /** Server CPU time per request, microseconds. */
+  cpuUs: number;
 }
 
-function wrk(url: string, conns: number, rangeLen: number, size: number): WrkResult {
+function wrk(url: string, conns: number, rangeLen: number, size: number, pid: number): WrkResult {
+  const cpu0 = cpuSeconds(pid);
   const out = execFileSync(
     'wrk',
     [
@@ -87,9 +121,11 @@ function wrk(url: string, conns: number, rangeLen: number, size: number): WrkRes
   );
   if (/Non-2xx/.test(out)) throw new Error(`wrk got error answers from ${url}:\n${out}`);
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
+  const requests = Number(/(\d+) requests in/.exec(out)?.[1]);
+  const cpuUs = ((cpuSeconds(pid) - cpu0) * 1e6) / requests;
   const p99 = /99%\s+([\d.]+)(us|ms|s)/.exec(out);
   const p99ms = p99 ? Number(p99[1]) * { us: 0.001, ms: 1, s: 1000 }[p99[2] as 'us' | 'ms' | 's'] : NaN;
-  return { rps, mbps: (rps * rangeLen) / 1e6, p99ms };
+  return { rps, mbps: (rps * rangeLen) / 1e6, p99ms, cpuUs };
 }
 
 function timeIt(fn: () => void): number {
@@ -106,7 +142,7 @@ async function main(): Promise<void> {
     mkdirSync(www, { recursive: true });
     chmodSync(work, 0o755); // nginx's worker runs as an unprivileged user
     writeRandomFile(join(www, 'range.bin'), RANGE_FILE);
-    writeRandomFile(join(www, 'big.bin'), BIG_FILE);
+    if (only.has('put') || only.has('seq')) writeRandomFile(join(www, 'big.bin'), BIG_FILE);
 
     const [port, s3Port, nginxPort] = [await freePort(), await freePort(), await freePort()];
     const data = join(work, 'data');
@@ -162,55 +198,69 @@ http { access_log off; sendfile on; tcp_nopush on; keepalive_requests 1000000;
 
     const rows: string[] = [];
     const ratios: string[] = [];
-    // Writes: the disk's own sequential rate, then a 1 GiB multipart PUT with the aws CLI.
-    const ddSecs = timeIt(() =>
-      execFileSync(
-        'dd',
-        [
-          'if=/dev/zero',
-          `of=${join(work, 'dd.bin')}`,
-          'bs=4M',
-          `count=${BIG_FILE / (4 * MiB)}`,
-          'conv=fsync',
-        ],
-        { stdio: 'ignore' },
-      ),
-    );
-    rmSync(join(work, 'dd.bin'));
-    const diskMBs = BIG_FILE / 1e6 / ddSecs;
-    const putSecs = timeIt(() => cp(join(www, 'big.bin'), 's3://public/big.bin'));
-    cp(join(www, 'range.bin'), 's3://public/range.bin');
-    const putMBs = BIG_FILE / 1e6 / putSecs;
-    rows.push(
-      `| ${BIG_FILE / MiB} MiB multipart PUT (aws CLI) | ${putMBs.toFixed(0)} MB/s | disk dd+fsync ${diskMBs.toFixed(0)} MB/s |`,
-    );
-    ratios.push(`PUT / disk sequential write: ${((100 * putMBs) / diskMBs).toFixed(0)}% (goal 70%)`);
+    const thPid = procs[0]!.pid!;
+    const nginxPid = procs[1]!.pid!;
+    if (only.has('put')) {
+      // Writes: the disk's own sequential rate, then a 1 GiB multipart PUT with the aws CLI.
+      const ddSecs = timeIt(() =>
+        execFileSync(
+          'dd',
+          [
+            'if=/dev/zero',
+            `of=${join(work, 'dd.bin')}`,
+            'bs=4M',
+            `count=${BIG_FILE / (4 * MiB)}`,
+            'conv=fsync',
+          ],
+          { stdio: 'ignore' },
+        ),
+      );
+      rmSync(join(work, 'dd.bin'));
+      const diskMBs = BIG_FILE / 1e6 / ddSecs;
+      const cpu0 = cpuSeconds(thPid);
+      const putSecs = timeIt(() => cp(join(www, 'big.bin'), 's3://public/big.bin'));
+      const cpu = cpuSeconds(thPid) - cpu0;
+      const putMBs = BIG_FILE / 1e6 / putSecs;
+      rows.push(
+        `| ${BIG_FILE / MiB} MiB multipart PUT (aws CLI) | ${putMBs.toFixed(0)} MB/s, server CPU ${cpu.toFixed(1)} s | disk dd+fsync ${diskMBs.toFixed(0)} MB/s | ${load()} |`,
+      );
+      ratios.push(`PUT / disk sequential write: ${((100 * putMBs) / diskMBs).toFixed(0)}% (goal 70%)`);
+    } else if (only.has('seq')) {
+      cp(join(www, 'big.bin'), 's3://public/big.bin');
+    }
 
-    // Range reads: wrk with random Range headers against the same file.
-    for (const [len, goal] of [
-      [64 * 1024, 50],
-      [MiB, 80],
-    ] as const) {
-      for (const c of [1, 32]) {
-        const t = wrk(`${s3Url}/public/range.bin`, c, len, RANGE_FILE);
-        const n = wrk(`${nginxUrl}/public/range.bin`, c, len, RANGE_FILE);
-        const label = `${len / 1024} KiB range GET, concurrency ${c}`;
-        rows.push(
-          `| ${label} | ${t.rps.toFixed(0)} req/s, ${t.mbps.toFixed(0)} MB/s, p99 ${t.p99ms.toFixed(1)} ms | ${n.rps.toFixed(0)} req/s, ${n.mbps.toFixed(0)} MB/s, p99 ${n.p99ms.toFixed(1)} ms |`,
-        );
-        ratios.push(`${label}: ${((100 * t.rps) / n.rps).toFixed(0)}% of nginx (goal ${goal}%)`);
+    if (only.has('range')) {
+      cp(join(www, 'range.bin'), 's3://public/range.bin');
+      // Range reads: wrk with random Range headers against the same file.
+      for (const [len, goal] of [
+        [64 * 1024, 50],
+        [MiB, 80],
+      ] as const) {
+        for (const c of [1, 32]) {
+          const t = wrk(`${s3Url}/public/range.bin`, c, len, RANGE_FILE, thPid);
+          const n = wrk(`${nginxUrl}/public/range.bin`, c, len, RANGE_FILE, nginxPid);
+          const label = `${len / 1024} KiB range GET, concurrency ${c}`;
+          const fmt = (r: WrkResult) =>
+            `${r.rps.toFixed(0)} req/s, ${r.mbps.toFixed(0)} MB/s, p99 ${r.p99ms.toFixed(1)} ms, CPU ${r.cpuUs.toFixed(0)} us/req`;
+          rows.push(`| ${label} | ${fmt(t)} | ${fmt(n)} | ${load()} |`);
+          ratios.push(
+            `${label}: ${((100 * t.rps) / n.rps).toFixed(0)}% of nginx's throughput (goal ${goal}%); CPU per request ${(t.cpuUs / n.cpuUs).toFixed(1)}x nginx's`,
+          );
+        }
       }
     }
 
-    // One sequential GET of the big file.
-    const seq = (url: string) =>
-      BIG_FILE / 1e6 / timeIt(() => execFileSync('curl', ['-s', '-o', '/dev/null', '--fail', url]));
-    const tSeq = seq(`${s3Url}/public/big.bin`);
-    const nSeq = seq(`${nginxUrl}/public/big.bin`);
-    rows.push(
-      `| ${BIG_FILE / MiB} MiB sequential GET (curl) | ${tSeq.toFixed(0)} MB/s | ${nSeq.toFixed(0)} MB/s |`,
-    );
-    ratios.push(`sequential GET: ${((100 * tSeq) / nSeq).toFixed(0)}% of nginx`);
+    if (only.has('seq')) {
+      // One sequential GET of the big file.
+      const seq = (url: string) =>
+        BIG_FILE / 1e6 / timeIt(() => execFileSync('curl', ['-s', '-o', '/dev/null', '--fail', url]));
+      const tSeq = seq(`${s3Url}/public/big.bin`);
+      const nSeq = seq(`${nginxUrl}/public/big.bin`);
+      rows.push(
+        `| ${BIG_FILE / MiB} MiB sequential GET (curl) | ${tSeq.toFixed(0)} MB/s | ${nSeq.toFixed(0)} MB/s | ${load()} |`,
+      );
+      ratios.push(`sequential GET: ${((100 * tSeq) / nSeq).toFixed(0)}% of nginx`);
+    }
 
     // Many small PUTs, then listing a large bucket (SDK, 64 in flight).
     const client = new S3Client({
@@ -238,26 +288,40 @@ http { access_log off; sendfile on; tcp_nopush on; keepalive_requests 1000000;
       );
       return Number(process.hrtime.bigint() - t) / 1e9;
     };
-    const smallSecs = await putMany(SMALL_PUTS, 'small');
-    rows.push(
-      `| ${SMALL_PUTS} PUTs of 100 B (64 in flight) | ${(SMALL_PUTS / smallSecs).toFixed(0)} PUT/s | - |`,
-    );
-    await putMany(LIST_KEYS - SMALL_PUTS, 'zlist');
-    const t0 = process.hrtime.bigint();
-    let keys = 0;
-    let token: string | undefined;
-    do {
-      const r = await client.send(new ListObjectsV2Command({ Bucket: 'admin', ContinuationToken: token }));
-      keys += r.KeyCount ?? 0;
-      token = r.NextContinuationToken;
-    } while (token);
-    const listSecs = Number(process.hrtime.bigint() - t0) / 1e9;
-    rows.push(`| ListObjectsV2 of ${keys} keys (pages of 1000) | ${listSecs.toFixed(2)} s | - |`);
-    ratios.push(`listing ${keys} keys: ${listSecs.toFixed(2)} s (goal under 2 s for 100,000)`);
+    let stored = 0;
+    if (only.has('small')) {
+      const cpu0 = cpuSeconds(thPid);
+      const smallSecs = await putMany(SMALL_PUTS, 'small');
+      const cpuUs = ((cpuSeconds(thPid) - cpu0) * 1e6) / SMALL_PUTS;
+      stored = SMALL_PUTS;
+      rows.push(
+        `| ${SMALL_PUTS} PUTs of 100 B (64 in flight) | ${(SMALL_PUTS / smallSecs).toFixed(0)} PUT/s, server CPU ${cpuUs.toFixed(0)} us/PUT | - | ${load()} |`,
+      );
+    }
+    if (only.has('list')) {
+      await putMany(LIST_KEYS - stored, 'zlist');
+      const cpu0 = cpuSeconds(thPid);
+      const t0 = process.hrtime.bigint();
+      let keys = 0;
+      let pages = 0;
+      let token: string | undefined;
+      do {
+        const r = await client.send(new ListObjectsV2Command({ Bucket: 'admin', ContinuationToken: token }));
+        keys += r.KeyCount ?? 0;
+        pages++;
+        token = r.NextContinuationToken;
+      } while (token);
+      const listSecs = Number(process.hrtime.bigint() - t0) / 1e9;
+      const cpuMs = ((cpuSeconds(thPid) - cpu0) * 1e3) / pages;
+      rows.push(
+        `| ListObjectsV2 of ${keys} keys (pages of 1000, SDK) | ${listSecs.toFixed(2)} s, server CPU ${cpuMs.toFixed(1)} ms/page | - | ${load()} |`,
+      );
+      ratios.push(`listing ${keys} keys: ${listSecs.toFixed(2)} s (goal under 2 s for 100,000)`);
+    }
     client.destroy();
 
     process.stdout.write(
-      `\n| measurement | TerraHub | nginx / reference |\n| --- | --- | --- |\n${rows.join('\n')}\n\n${ratios.join('\n')}\n`,
+      `\n| measurement | TerraHub | nginx / reference | load average |\n| --- | --- | --- | --- |\n${rows.join('\n')}\n\n${ratios.join('\n')}\n`,
     );
   } finally {
     // Wait for both servers to exit before removing their directories (TerraHub writes while it closes).

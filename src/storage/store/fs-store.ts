@@ -3,12 +3,11 @@
  *
  *   <root>/index.db                      keys -> versions, metadata, multipart state (./fs-index.ts)
  *   <root>/data/<bucket>/<ab>/<version>  one file per stored version, named at random
- *   <root>/uploads/<uploadId>/<version>  multipart parts
- *   <root>/tmp/                          bodies being received
+ *   <root>/uploads/<uploadId>/<version>  multipart parts (moved into data/ as segments on completion)
  *
- * A PUT writes a new version file (temp, fsync, rename), then points the key at it in one index
- * transaction, then removes the old file. Concurrent PUTs of one key each write their own file, so the key
- * ends on one whole version. A reader that lost a race with that removal looks the key up again.
+ * A PUT writes a new version file (written, fsynced with its directory), then points the key at it in one
+ * index transaction, then removes the old file. Concurrent PUTs of one key each write their own file, so
+ * the key ends on one whole version. A reader that lost a race with that removal looks the key up again.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
@@ -18,15 +17,7 @@ import type { Readable } from 'node:stream';
 import { TerraHubError } from '../../core/errors.ts';
 import { filesOf, FsIndex, type VersionedInfo } from './fs-index.ts';
 import { ReaderPins, SyncReads, VersionReader } from './fs-read.ts';
-import {
-  fsyncDirs,
-  newVersionId,
-  partsEtag,
-  processAlive,
-  publish,
-  removeQuietly,
-  writeTemp,
-} from './fs-write.ts';
+import { fsyncDirs, newVersionId, partsEtag, processAlive, removeQuietly, writeDurably } from './fs-write.ts';
 import type {
   ByteRange,
   ListOptions,
@@ -54,19 +45,27 @@ export class FsObjectStore implements ObjectStore {
   private readonly syncReads = new SyncReads();
   /** Buckets known to exist (checked on every request; the index is asked only on a miss). */
   private readonly knownBuckets = new Set<string>();
+  private readonly knownDirs = new Set<string>();
 
   constructor(private readonly root: string) {
     for (const d of ['data', 'uploads', 'tmp']) mkdirSync(join(root, d), { recursive: true });
-    // Temp files of processes that no longer run are bodies that never finished (a killed server): nothing
-    // refers to them. Those of a running process (a server beside this CLI) are left alone.
+    // Temp files (of earlier TerraHub versions, which received bodies there) of processes that no longer
+    // run are bodies that never finished: nothing refers to them. A running process's are left alone.
     for (const f of readdirSync(join(root, 'tmp'))) {
       if (!processAlive(Number(f.split('-')[0]))) rmSync(join(root, 'tmp', f), { force: true });
     }
     this.index = new FsIndex(join(root, 'index.db'));
   }
 
-  private tmp(): string {
-    return join(this.root, 'tmp', `${process.pid}-${newVersionId()}`);
+  /** Creates a version file's fan-out directory once (256 per bucket), not on every write. */
+  private async newVersionFile(bucket: string, version: string): Promise<string> {
+    const path = this.versionPath(bucket, version);
+    const dir = dirname(path);
+    if (!this.knownDirs.has(dir)) {
+      await mkdir(dir, { recursive: true });
+      this.knownDirs.add(dir);
+    }
+    return path;
   }
   private versionPath(bucket: string, version: string): string {
     if (!SAFE_NAME.test(bucket)) throw new TerraHubError('TH_S3_INVALID_BUCKET_NAME');
@@ -95,6 +94,8 @@ export class FsObjectStore implements ObjectStore {
     this.requireBucket(bucket);
     if (!this.index.removeBucket(bucket)) throw new TerraHubError('TH_S3_BUCKET_NOT_EMPTY');
     this.knownBuckets.delete(bucket);
+    const under = join(this.root, 'data', bucket) + '/';
+    for (const d of this.knownDirs) if (d.startsWith(under)) this.knownDirs.delete(d);
     await rm(join(this.root, 'data', bucket), { recursive: true, force: true });
   }
 
@@ -104,23 +105,22 @@ export class FsObjectStore implements ObjectStore {
 
   async put(bucket: string, key: string, body: Readable, meta: ObjectMeta, opts?: PutOptions) {
     this.requireBucket(bucket);
-    const tmp = this.tmp();
-    const { size, md5 } = await writeTemp(body, tmp, opts);
+    const version = newVersionId();
+    const dest = await this.newVersionFile(bucket, version);
+    const { size, md5 } = await writeDurably(body, dest, opts);
     const info: VersionedInfo = {
       key,
-      version: newVersionId(),
+      version,
       size,
       etag: `"${md5.toString('hex')}"`,
       lastModified: new Date(),
       meta,
       segments: null,
     };
-    return strip(await this.commit(bucket, tmp, info));
+    return strip(await this.commit(bucket, dest, info));
   }
 
-  private async commit(bucket: string, tmp: string, info: VersionedInfo): Promise<VersionedInfo> {
-    const dest = this.versionPath(bucket, info.version);
-    await publish(tmp, dest);
+  private async commit(bucket: string, dest: string, info: VersionedInfo): Promise<VersionedInfo> {
     let old: VersionedInfo | null;
     try {
       old = this.index.upsert(bucket, info);
@@ -227,10 +227,8 @@ export class FsObjectStore implements ObjectStore {
 
   async putPart(uploadId: string, partNumber: number, body: Readable, opts?: PutOptions): Promise<PartInfo> {
     await this.requireUpload(uploadId);
-    const tmp = this.tmp();
-    const { size, md5 } = await writeTemp(body, tmp, opts);
     const version = newVersionId();
-    await publish(tmp, this.partPath(uploadId, version));
+    const { size, md5 } = await writeDurably(body, this.partPath(uploadId, version), opts);
     const part = { partNumber, size, etag: `"${md5.toString('hex')}"`, lastModified: new Date(), version };
     if (!(await this.getUpload(uploadId))) {
       // Aborted while the part was arriving.
@@ -270,8 +268,7 @@ export class FsObjectStore implements ObjectStore {
     // The parts' files become the object's segments: moved (renamed) into the bucket, never copied.
     const dirs = new Set<string>();
     for (const p of chosen) {
-      const dest = this.versionPath(upload.bucket, p.version);
-      await mkdir(dirname(dest), { recursive: true });
+      const dest = await this.newVersionFile(upload.bucket, p.version);
       await rename(this.partPath(uploadId, p.version), dest).catch(async (e: NodeJS.ErrnoException) => {
         // Moved already by a completion that a crash cut short before it committed: retried, it goes on.
         if (e.code !== 'ENOENT' || !(await stat(dest).catch(() => null))) throw e;

@@ -1,14 +1,16 @@
 /**
- * Crash-safe file writing for the `fs` driver: stream a body into a temporary file while hashing and
- * counting it, flush it to disk, and only then rename it into place. A killed process leaves at most a
- * temporary file, which the driver removes at the next start.
+ * Crash-safe file writing for the `fs` driver: stream a body into a new file while hashing and counting
+ * it, and flush the file and its directory entry to disk. The file's name is random and nothing refers to
+ * it until the caller's index commit afterwards, so it is written where it stays: no rename, which would
+ * cost a second journal commit per write. A killed process leaves at most an unnamed file, which the
+ * driver's orphan sweep removes.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { mkdir, open, rename, unlink } from 'node:fs/promises';
+import { closeSync, fsync, openSync, writev } from 'node:fs';
+import { unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { Transform, type Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import type { Readable } from 'node:stream';
+import { promisify } from 'node:util';
 import { TerraHubError } from '../../core/errors.ts';
 import type { PutOptions } from './object-store.ts';
 
@@ -21,44 +23,75 @@ export interface Written {
   md5: Buffer;
 }
 
-/** Streams `body` to `tmp` (created, never overwritten), fsyncs it, and runs the caller's check. */
-export async function writeTemp(body: Readable, tmp: string, opts: PutOptions = {}): Promise<Written> {
-  const md5 = createHash('md5');
-  let size = 0;
-  const max = opts.maxBytes ?? Number.POSITIVE_INFINITY;
-  const meter = new Transform({
-    transform(chunk: Buffer, _enc, cb) {
-      size += chunk.length;
-      if (size > max) {
-        cb(new TerraHubError('TH_S3_QUOTA_EXCEEDED'));
-        return;
+/** Bytes gathered from the body before one write: few large writes instead of one per socket chunk. */
+const WRITE_BATCH = 1024 * 1024;
+
+const writevP = promisify(writev);
+const fsyncP = promisify(fsync);
+
+async function writeAll(fd: number, chunks: Buffer[], pos: number): Promise<void> {
+  let rest = chunks;
+  while (rest.length > 0) {
+    let n = (await writevP(fd, rest, pos)).bytesWritten;
+    pos += n;
+    // A short write (rare): continue from where it stopped.
+    const left: Buffer[] = [];
+    for (const c of rest) {
+      if (n >= c.length) n -= c.length;
+      else {
+        left.push(n > 0 ? c.subarray(n) : c);
+        n = 0;
       }
-      md5.update(chunk);
-      cb(null, chunk);
-    },
-  });
-  try {
-    // A large buffer lets the stream gather socket-sized chunks into few large writes (writev).
-    await pipeline(
-      body,
-      meter,
-      createWriteStream(tmp, { flags: 'wx', flush: true, highWaterMark: 4 * 1024 * 1024 }),
-    );
-    opts.check?.();
-  } catch (e) {
-    await unlink(tmp).catch(() => undefined);
-    // A body that failed before the pipeline was attached (a bad chunk signature found while the caller was
-    // still checking access) surfaces here as a premature close: report the body's own error instead.
-    throw body.errored ?? e;
+    }
+    rest = left;
   }
-  return { size, md5: md5.digest() };
 }
 
-/** Renames a finished temporary file into place and makes the rename itself durable. */
-export async function publish(tmp: string, dest: string): Promise<void> {
-  await mkdir(dirname(dest), { recursive: true });
-  await rename(tmp, dest);
-  await fsyncDir(dirname(dest));
+/**
+ * Streams `body` into a new file at `path` (never overwriting one), runs the caller's check, and makes
+ * the file and its name durable. `path`'s directory must exist.
+ *
+ * The file is opened and closed synchronously (creating a name costs microseconds; a thread pool round
+ * trip costs more on a busy machine); writes and fsyncs go through the thread pool, as they may wait on
+ * the disk. A small object is one writev, one fsync of the file and one of its directory.
+ */
+export async function writeDurably(body: Readable, path: string, opts: PutOptions = {}): Promise<Written> {
+  const md5 = createHash('md5');
+  const max = opts.maxBytes ?? Number.POSITIVE_INFINITY;
+  let size = 0;
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  const fd = openSync(path, 'wx');
+  try {
+    for await (const chunk of body as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > max) throw new TerraHubError('TH_S3_QUOTA_EXCEEDED');
+      md5.update(chunk);
+      pending.push(chunk);
+      pendingBytes += chunk.length;
+      if (pendingBytes >= WRITE_BATCH) {
+        await writeAll(fd, pending, size - pendingBytes);
+        pending = [];
+        pendingBytes = 0;
+      }
+    }
+    if (pendingBytes > 0) await writeAll(fd, pending, size - pendingBytes);
+    opts.check?.();
+    await fsyncP(fd);
+    closeSync(fd);
+  } catch (e) {
+    closeSync(fd);
+    await unlink(path).catch(() => undefined);
+    // A body that failed before it was read (a bad chunk signature found while the caller was still
+    // checking access) surfaces here as a premature close: report the body's own error instead.
+    // Leaving the loop early (quota) destroys the body with an AbortError: our own error comes first.
+    throw e instanceof TerraHubError ? e : (body.errored ?? e);
+  }
+  await fsyncDir(dirname(path)).catch(async (e: unknown) => {
+    await unlink(path).catch(() => undefined);
+    throw e;
+  });
+  return { size, md5: md5.digest() };
 }
 
 /** Makes renames into these directories durable. */
@@ -67,11 +100,11 @@ export async function fsyncDirs(dirs: string[]): Promise<void> {
 }
 
 async function fsyncDir(dir: string): Promise<void> {
-  const fh = await open(dir, 'r');
+  const fd = openSync(dir, 'r');
   try {
-    await fh.sync();
+    await fsyncP(fd);
   } finally {
-    await fh.close();
+    closeSync(fd);
   }
 }
 
