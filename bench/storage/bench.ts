@@ -162,12 +162,14 @@ async function main(): Promise<void> {
         stdio: 'inherit',
       }),
     );
+    // tcp_nopush stays off: with it, a 64 KiB response waits 40 ms for a delayed ACK on each request of a
+    // keep-alive connection (24 req/s instead of 6,400 at concurrency 1, measured), an anchor too weak.
     const conf = join(work, 'nginx.conf');
     writeFileSync(
       conf,
       `daemon off; worker_processes 1; error_log ${work}/nginx-error.log; pid ${work}/nginx.pid;
 events { worker_connections 1024; }
-http { access_log off; sendfile on; tcp_nopush on; keepalive_requests 1000000;
+http { access_log off; sendfile on; tcp_nopush off; keepalive_requests 1000000;
   client_body_temp_path ${work}/nginx-tmp; proxy_temp_path ${work}/nginx-tmp; fastcgi_temp_path ${work}/nginx-tmp;
   uwsgi_temp_path ${work}/nginx-tmp; scgi_temp_path ${work}/nginx-tmp;
   server { listen 127.0.0.1:${nginxPort}; root ${join(work, 'www')}; } }\n`,
