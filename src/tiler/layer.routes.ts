@@ -14,6 +14,7 @@ import { mapPage } from './map.page.ts';
 import { parseRenderParams, single, type Query, type RenderParams } from './params.ts';
 import { applyExpression, readForTask, readGrid, toImage, type Input, type Pixels } from './pipeline.ts';
 import { baseUrl, cacheHeaders, etagFor, passQuery } from './respond.ts';
+import { taskTransfers } from './workers/render.task.ts';
 import type { TilerService } from './service.ts';
 import { statistics } from './statistics.ts';
 
@@ -60,13 +61,10 @@ async function sendImage(
   const pool = o.tiler.pool;
   if (pool) {
     const inputs = await readForTask(layer.inputs, grid, p);
-    const image = await pool.run({
-      inputs,
-      width: grid.width,
-      height: grid.height,
-      query: req.query as Query,
-      format,
-    });
+    const image = await pool.run(
+      { inputs, width: grid.width, height: grid.height, query: req.query as Query, format },
+      taskTransfers(inputs),
+    );
     if (!image) throw new TerraHubError('TH_TILER_OUTSIDE_DATA');
     return reply
       .type(MEDIA_TYPES[format])

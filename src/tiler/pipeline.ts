@@ -137,7 +137,8 @@ export async function toImage(px: Pixels, p: RenderParams, format: ImageFormat):
 
 /**
  * The I/O half of a tile for a render worker: plans each input's read on the event loop and reads its
- * window (through the caches). Arrays are copied compact, so that sending them copies no more than needed.
+ * window (through the caches). The arrays are the read's own (fresh, never a cache's), so the task can move
+ * them to the worker instead of copying (`taskTransfers`).
  */
 export async function readForTask(inputs: Input[], grid: DestGrid, p: RenderParams): Promise<TaskInput[]> {
   return Promise.all(
@@ -157,15 +158,10 @@ export async function readForTask(inputs: Input[], grid: DestGrid, p: RenderPara
         level: plan.level,
         window: plan.window,
         bands: inp.bands,
-        mask: true,
+        // Without a mask band or alpha, validity is judged from nodata while resampling.
+        mask: plan.useMask,
       });
-      return {
-        plan,
-        bandCount: inp.bands.length,
-        names: inp.names,
-        data: r.data.map((d) => d.slice()),
-        mask: r.mask ? r.mask.slice() : null,
-      };
+      return { plan, bandCount: inp.bands.length, names: inp.names, data: r.data, mask: r.mask };
     }),
   );
 }

@@ -66,8 +66,14 @@ export function render(input: RenderInput, opts: RenderOptions = {}): Rendered {
   for (let b = 0; b < colour; b++) {
     const band = input.data[b]!;
     const range = rescale(b);
-    for (let i = 0; i < n; i++) {
-      if (mask[i]) pixels[i * channels + b] = toByte(band[i]!, range);
+    // The same arithmetic as toByte, inlined: this loop runs for every pixel of every tile.
+    const lo = range ? range[0] : 0;
+    const span = range ? range[1] - range[0] : 0;
+    for (let i = 0, o = b; i < n; i++, o += channels) {
+      if (!mask[i]) continue;
+      let v = band[i]!;
+      if (range) v = span === 0 ? 0 : ((v - lo) / span) * 255;
+      pixels[o] = v > 0 ? (v >= 255 ? 255 : Math.round(v)) : 0;
     }
   }
   if (withAlpha) for (let i = 0; i < n; i++) pixels[i * channels + colour] = mask[i]!;

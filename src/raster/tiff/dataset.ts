@@ -228,27 +228,25 @@ export class TiffDataset implements RasterDataset {
     const xe = Math.min(gx0 + img.chunkWidth, w.x + w.width, img.width);
     const ys = Math.max(gy0, w.y);
     const ye = Math.min(gy0 + img.chunkHeight, w.y + w.height, img.height);
+    const n = xe - xs;
+    if (n <= 0) return;
     for (let k = 0; k < samples.length; k++) {
       const s = samples[k] as number;
       const dst = out[k] as PixelArray;
       for (let y = ys; y < ye; y++) {
-        let si = ((y - gy0) * img.chunkWidth + (xs - gx0)) * spp + s;
-        let di = (y - w.y) * w.width + (xs - w.x);
-        for (let x = xs; x < xe; x++, si += spp, di++) dst[di] = src[si] as number;
+        const si = ((y - gy0) * img.chunkWidth + (xs - gx0)) * spp + s;
+        const di = (y - w.y) * w.width + (xs - w.x);
+        // Band-separate rows are one memcpy (source and destination share the data type).
+        if (spp === 1) dst.set(src.subarray(si, si + n), di);
+        else deinterleave(src, si, spp, dst, di, n);
       }
     }
   }
 
   private async readMask(level: number, w: Window, bands: number[], data: PixelArray[]): Promise<Uint8Array> {
     const img = this.images[level] as TiffImage;
-    const mask = new Uint8Array(w.width * w.height);
-    const inside = (x: number, y: number): boolean => x >= 0 && y >= 0 && x < img.width && y < img.height;
     const maskImg = this.masks[level];
-    if (maskImg) {
-      const m = await readMaskImage(this, maskImg, w);
-      mask.set(m);
-      return mask;
-    }
+    if (maskImg) return readMaskImage(this, maskImg, w);
     let alpha: PixelArray | null = null;
     if (this.alphaBand !== null) {
       const k = bands.indexOf(this.alphaBand + 1);
@@ -257,28 +255,49 @@ export class TiffDataset implements RasterDataset {
           ? (data[k] as PixelArray)
           : ((await this.read({ level, window: w, bands: [this.alphaBand + 1] })).data[0] as PixelArray);
     }
+    const mask = new Uint8Array(w.width * w.height);
+    // Only the part of the window inside the image can be valid.
+    const xa = Math.max(0, -w.x);
+    const xb = Math.min(w.width, img.width - w.x);
+    const ya = Math.max(0, -w.y);
+    const yb = Math.min(w.height, img.height - w.y);
     const nd = this.nodata;
-    for (let y = 0; y < w.height; y++) {
-      for (let x = 0; x < w.width; x++) {
-        const i = y * w.width + x;
-        if (!inside(w.x + x, w.y + y)) continue;
-        let valid = true;
-        if (alpha) valid = (alpha[i] as number) > 0;
-        else if (nd !== null) {
-          valid = false;
-          for (const d of data) {
-            const v = d[i] as number;
-            if (!(v === nd || (Number.isNaN(nd) && Number.isNaN(v)))) {
-              valid = true;
+    for (let y = ya; y < yb; y++) {
+      const row = y * w.width;
+      if (alpha) {
+        for (let i = row + xa; i < row + xb; i++) mask[i] = (alpha[i] as number) > 0 ? 255 : 0;
+      } else if (nd === null) {
+        mask.fill(255, row + xa, row + xb);
+      } else {
+        // GDAL's per-dataset nodata: invalid when every band holds the nodata value.
+        const nan = Number.isNaN(nd);
+        for (let i = row + xa; i < row + xb; i++) {
+          let valid = 0;
+          for (let b = 0; b < data.length; b++) {
+            const v = (data[b] as PixelArray)[i] as number;
+            if (nan ? v === v : v !== nd) {
+              valid = 255;
               break;
             }
           }
+          mask[i] = valid;
         }
-        mask[i] = valid ? 255 : 0;
       }
     }
     return mask;
   }
+}
+
+/** Copies `n` pixels of one sample out of pixel-interleaved data. */
+function deinterleave(
+  src: PixelArray,
+  si: number,
+  spp: number,
+  dst: PixelArray,
+  di: number,
+  n: number,
+): void {
+  for (let x = 0; x < n; x++, si += spp) dst[di + x] = src[si] as number;
 }
 
 /** Reads an internal mask image (1-bit or 8-bit) over a window, as 0/255. */

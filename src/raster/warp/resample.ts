@@ -51,6 +51,48 @@ function validity(src: SourceWindow): Uint8Array {
   return ok;
 }
 
+/**
+ * Nearest neighbour in two passes: first which source pixel (or none) each destination pixel takes, judging
+ * validity only there; then one tight copy loop per band.
+ */
+function nearest(src: SourceWindow, xs: Float64Array, ys: Float64Array): Resampled {
+  const count = xs.length;
+  const { width: w, height: h, mask: m, nodata, data } = src;
+  const idx = new Int32Array(count);
+  const mask = new Uint8Array(count);
+  const nb = data.length;
+  for (let i = 0; i < count; i++) {
+    const x = xs[i]!;
+    const y = ys[i]!;
+    idx[i] = -1;
+    if (!(x >= 0 && y >= 0 && x < w && y < h)) continue;
+    // Both are non-negative here, so truncation is floor.
+    const c = (y | 0) * w + (x | 0);
+    if (m !== null && m[c] === 0) continue;
+    // As GDAL's per-dataset nodata mask: invalid when every band holds the nodata value (or NaN).
+    let valid = false;
+    for (let b = 0; b < nb; b++) {
+      const p = data[b]![c]!;
+      if (p === p && (nodata === null || p !== nodata)) {
+        valid = true;
+        break;
+      }
+    }
+    if (!valid) continue;
+    idx[i] = c;
+    mask[i] = 255;
+  }
+  const out = data.map((band) => {
+    const o = new Float64Array(count);
+    for (let i = 0; i < count; i++) {
+      const c = idx[i]!;
+      if (c >= 0) o[i] = band[c]!;
+    }
+    return o;
+  });
+  return { data: out, mask };
+}
+
 function cubicWeight(t: number): number {
   const a = -0.5;
   const x = Math.abs(t);
@@ -69,6 +111,7 @@ export function resample(
   ys: Float64Array,
   method: Resampling,
 ): Resampled {
+  if (method === 'nearest') return nearest(src, xs, ys);
   const count = xs.length;
   const { width: w, height: h } = src;
   const ok = validity(src);
@@ -85,11 +128,6 @@ export function resample(
     const cy = Math.floor(y);
     const centre = cy * w + cx;
     if (!ok[centre]) continue;
-    if (method === 'nearest') {
-      for (let b = 0; b < bands; b++) out[b]![i] = src.data[b]![centre]!;
-      mask[i] = 255;
-      continue;
-    }
     // Kernels are centred on pixel centres (x - 0.5).
     const sx = x - 0.5;
     const sy = y - 0.5;

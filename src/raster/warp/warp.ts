@@ -121,7 +121,7 @@ export async function readWarped(
     level: plan.level,
     window: plan.window,
     bands: opts.bands ?? Array.from({ length: ds.bandCount }, (_, i) => i + 1),
-    mask: true,
+    mask: plan.useMask,
   });
   return finishWarp(plan, data, mask);
 }

@@ -66,7 +66,8 @@ export class RenderPool {
     return slot;
   }
 
-  run(task: RenderTask): Promise<Uint8Array | null> {
+  /** Runs `task` on a worker; the buffers in `transfer` move to it (the caller must not touch them again). */
+  run(task: RenderTask, transfer: ArrayBuffer[] = []): Promise<Uint8Array | null> {
     if (this.closed)
       return Promise.reject(new TerraHubError('TH_UNAVAILABLE', 'the data API is shutting down'));
     while (this.slots.length < this.size) this.slots.push(this.spawn());
@@ -75,7 +76,7 @@ export class RenderPool {
     return new Promise((resolve, reject) => {
       slot.pending.set(id, { resolve, reject });
       slot.worker.ref();
-      slot.worker.postMessage({ id, task });
+      slot.worker.postMessage({ id, task }, transfer);
     }).finally(() => {
       if (slot.pending.size === 0) slot.worker.unref();
     }) as Promise<Uint8Array | null>;

@@ -26,6 +26,16 @@ export interface RenderTask {
   format: ImageFormat;
 }
 
+/** The distinct buffers under a task's pixel arrays, to move them to the worker rather than copy them. */
+export function taskTransfers(inputs: TaskInput[]): ArrayBuffer[] {
+  const out = new Set<ArrayBuffer>();
+  for (const i of inputs) {
+    for (const d of i.data) out.add(d.buffer as ArrayBuffer);
+    if (i.mask) out.add(i.mask.buffer as ArrayBuffer);
+  }
+  return [...out];
+}
+
 /** The encoded image, or null when no input touches the grid. */
 export async function runRenderTask(t: RenderTask): Promise<Uint8Array | null> {
   if (t.inputs.every((i) => !i.plan)) return null;
