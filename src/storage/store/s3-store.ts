@@ -30,21 +30,11 @@ import { randomBytes } from 'node:crypto';
 import { PassThrough, type Readable } from 'node:stream';
 import { errName, metaOf, metaParams, meter } from './s3-store.meta.ts';
 import { TerraHubError } from '../../core/errors.ts';
-import type {
-  ByteRange,
-  ListOptions,
-  ObjectInfo,
-  ObjectMeta,
-  ObjectStore,
-  OpenObject,
-  PartInfo,
-  PutOptions,
-  UploadInfo,
-} from './object-store.ts';
+import type * as S from './object-store.ts';
 
 const O = (bucket: string, key: string) => `o/${bucket}/${key}`;
 
-export class S3ObjectStore implements ObjectStore {
+export class S3ObjectStore implements S.ObjectStore {
   readonly name = 's3';
   private readonly c: S3Client;
 
@@ -89,9 +79,9 @@ export class S3ObjectStore implements ObjectStore {
     bucket: string,
     key: string,
     body: Readable,
-    meta: ObjectMeta,
-    opts: PutOptions = {},
-  ): Promise<ObjectInfo> {
+    meta: S.ObjectMeta,
+    opts: S.PutOptions = {},
+  ): Promise<S.ObjectInfo> {
     await this.requireBucket(bucket);
     const tmp = `t/${randomBytes(16).toString('hex')}`;
     const m = meter(opts.maxBytes ?? Number.POSITIVE_INFINITY);
@@ -117,7 +107,7 @@ export class S3ObjectStore implements ObjectStore {
     return info;
   }
 
-  async head(bucket: string, key: string): Promise<ObjectInfo | null> {
+  async head(bucket: string, key: string): Promise<S.ObjectInfo | null> {
     try {
       const r = await this.c.send(new HeadObjectCommand({ Bucket: this.backend, Key: O(bucket, key) }));
       return {
@@ -136,7 +126,7 @@ export class S3ObjectStore implements ObjectStore {
     }
   }
 
-  private async fetch(bucket: string, key: string, range?: ByteRange, ifMatch?: string) {
+  private async fetch(bucket: string, key: string, range?: S.ByteRange, ifMatch?: string) {
     try {
       return await this.c.send(
         new GetObjectCommand({
@@ -152,17 +142,17 @@ export class S3ObjectStore implements ObjectStore {
     }
   }
 
-  async get(bucket: string, key: string, range?: ByteRange) {
+  async get(bucket: string, key: string, range?: S.ByteRange) {
     const info = await this.head(bucket, key);
     if (!info) return null;
     const r = await this.fetch(bucket, key, range, info.etag);
     return r ? { info, body: r.Body as Readable } : null;
   }
 
-  async open(bucket: string, key: string): Promise<OpenObject | null> {
+  async open(bucket: string, key: string): Promise<S.OpenObject | null> {
     const info = await this.head(bucket, key);
     if (!info) return null;
-    const streamOf = async (range?: ByteRange) => {
+    const streamOf = async (range?: S.ByteRange) => {
       const r = await this.fetch(bucket, key, range, info.etag);
       if (!r) throw new TerraHubError('TH_S3_NO_SUCH_KEY');
       return r;
@@ -197,7 +187,7 @@ export class S3ObjectStore implements ObjectStore {
     return existed;
   }
 
-  async list(bucket: string, opts: ListOptions): Promise<ObjectInfo[]> {
+  async list(bucket: string, opts: S.ListOptions): Promise<S.ObjectInfo[]> {
     await this.requireBucket(bucket);
     const base = `o/${bucket}/`;
     const r = await this.c.send(
@@ -232,7 +222,7 @@ export class S3ObjectStore implements ObjectStore {
 
   // --- multipart: the backend's own, on the object's final key ---------------------------------------
 
-  async createUpload(bucket: string, key: string, meta: ObjectMeta): Promise<string> {
+  async createUpload(bucket: string, key: string, meta: S.ObjectMeta): Promise<string> {
     await this.requireBucket(bucket);
     const r = await this.c.send(
       new CreateMultipartUploadCommand({ Bucket: this.backend, Key: O(bucket, key), ...metaParams(meta) }),
@@ -240,7 +230,7 @@ export class S3ObjectStore implements ObjectStore {
     return r.UploadId!;
   }
 
-  private async allUploads(): Promise<UploadInfo[]> {
+  private async allUploads(): Promise<S.UploadInfo[]> {
     const r = await this.c.send(new ListMultipartUploadsCommand({ Bucket: this.backend, Prefix: 'o/' }));
     return (r.Uploads ?? []).map((u) => {
       const rest = u.Key!.slice(2);
@@ -255,11 +245,11 @@ export class S3ObjectStore implements ObjectStore {
     });
   }
 
-  async getUpload(uploadId: string): Promise<UploadInfo | null> {
+  async getUpload(uploadId: string): Promise<S.UploadInfo | null> {
     return (await this.allUploads()).find((u) => u.uploadId === uploadId) ?? null;
   }
 
-  private async requireUpload(uploadId: string): Promise<UploadInfo> {
+  private async requireUpload(uploadId: string): Promise<S.UploadInfo> {
     const u = await this.getUpload(uploadId);
     if (!u) throw new TerraHubError('TH_S3_NO_SUCH_UPLOAD');
     return u;
@@ -269,8 +259,8 @@ export class S3ObjectStore implements ObjectStore {
     uploadId: string,
     partNumber: number,
     body: Readable,
-    opts: PutOptions = {},
-  ): Promise<PartInfo> {
+    opts: S.PutOptions = {},
+  ): Promise<S.PartInfo> {
     const u = await this.requireUpload(uploadId);
     // A part needs its length up front; parts are at most 5 GiB and usually a few MiB.
     const m = meter(opts.maxBytes ?? Number.POSITIVE_INFINITY);
@@ -290,7 +280,7 @@ export class S3ObjectStore implements ObjectStore {
     return { partNumber, size: data.length, etag: r.ETag!, lastModified: new Date() };
   }
 
-  async listParts(uploadId: string): Promise<PartInfo[]> {
+  async listParts(uploadId: string): Promise<S.PartInfo[]> {
     const u = await this.requireUpload(uploadId);
     const r = await this.c.send(
       new ListPartsCommand({ Bucket: this.backend, Key: O(u.bucket, u.key), UploadId: uploadId }),
@@ -306,7 +296,7 @@ export class S3ObjectStore implements ObjectStore {
   async completeUpload(
     uploadId: string,
     parts: Array<{ partNumber: number; etag: string }>,
-  ): Promise<ObjectInfo> {
+  ): Promise<S.ObjectInfo> {
     const u = await this.requireUpload(uploadId);
     for (let i = 1; i < parts.length; i++) {
       if (parts[i]!.partNumber <= parts[i - 1]!.partNumber)
@@ -337,7 +327,7 @@ export class S3ObjectStore implements ObjectStore {
     );
   }
 
-  async listUploads(bucket: string): Promise<UploadInfo[]> {
+  async listUploads(bucket: string): Promise<S.UploadInfo[]> {
     await this.requireBucket(bucket);
     return (await this.allUploads()).filter((u) => u.bucket === bucket);
   }
