@@ -36,7 +36,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 async function until<T>(
   fn: () => Promise<T | null | undefined | false>,
-  ms = 120_000,
+  ms = 300_000,
   every = 25,
 ): Promise<T> {
   const end = Date.now() + ms;
@@ -103,6 +103,7 @@ async function terrahub(timings: SpawnTimings[]): Promise<Hub> {
       'envs.buildOnStart': false,
       'hub.unixUsers': 'off',
       'hub.jupyterCommand': JUPYTER,
+      'hub.startTimeout': '300s',
       'admin.token': TOKEN,
     },
   });
@@ -159,6 +160,8 @@ c.JupyterHub.authenticator_class = 'dummy'
 c.JupyterHub.spawner_class = 'simple'
 c.SimpleLocalProcessSpawner.home_dir_template = '${dir}/homes/{username}'
 c.Spawner.args = ['--allow-root']
+c.Spawner.start_timeout = 300
+c.Spawner.http_timeout = 300
 c.Spawner.cmd = ['${join(VENV, 'bin', 'jupyterhub-singleuser')}']
 c.JupyterHub.services = [{'name': 'bench', 'api_token': '${TOKEN}'}]
 c.JupyterHub.load_roles = [{'name': 'bench', 'scopes': ['admin:users', 'admin:servers', 'read:users'], 'services': ['bench']}]
@@ -178,7 +181,7 @@ c.JupyterHub.load_roles = [{'name': 'bench', 'scopes': ['admin:users', 'admin:se
   const api = `http://127.0.0.1:${port}/hub/api`;
   const h = { authorization: `token ${TOKEN}`, 'content-type': 'application/json' };
   try {
-    await until(async () => (await fetch(`${api}/`)).ok, 60_000).catch(() => {
+    await until(async () => (await fetch(`${api}/`)).ok, 180_000).catch(() => {
       throw new Error(`jupyterhub did not start:\n${log.slice(-2000)}`);
     });
   } catch (e) {
@@ -221,7 +224,12 @@ const thTimings: SpawnTimings[] = [];
 const jhMs: number[] = [];
 const bareMs: number[] = [];
 const terra = await terrahub(thTimings);
-const jhub = SKIP_JH ? null : await jupyterhub();
+const jhub = SKIP_JH
+  ? null
+  : await jupyterhub().catch(async (e: unknown) => {
+      await terra.close();
+      throw e;
+    });
 try {
   for (let i = 0; i < RUNS; i++) {
     bareMs.push(await bare(i));
