@@ -62,7 +62,10 @@ export async function uploadPart(c: S3Ctx) {
     const range = parseRange(c.r.headers['x-amz-copy-source-range'], info.size) ?? undefined;
     const got = await c.svc.store.get(src.bucket, src.key, range);
     if (!got) throw new TerraHubError('TH_S3_NO_SUCH_KEY');
-    const part = await c.svc.store.putPart(u.uploadId, n, got.body, { maxBytes });
+    const part = await c.svc.store.putPart(u.uploadId, n, got.body, { maxBytes }).catch((e: unknown) => {
+      got.body.destroy(); // refused before it was read: release the source's open file
+      throw e;
+    });
     return xmlReply(
       c,
       doc('CopyPartResult', el('LastModified', part.lastModified.toISOString()) + el('ETag', part.etag)),

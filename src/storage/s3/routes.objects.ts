@@ -166,9 +166,12 @@ async function copyObject(c: S3Ctx, bucket: string, key: string) {
     );
   }
   const meta = replace ? metaFromHeaders(h) : got.info.meta;
-  const info = await c.svc.putObject(c.caller.principal, bucket, key, got.body, meta, {
-    declaredLength: got.info.size,
-  });
+  const info = await c.svc
+    .putObject(c.caller.principal, bucket, key, got.body, meta, { declaredLength: got.info.size })
+    .catch((e: unknown) => {
+      got.body.destroy(); // refused before it was read (quota): release the source's open file
+      throw e;
+    });
   return xmlReply(
     c,
     doc('CopyObjectResult', el('LastModified', info.lastModified.toISOString()) + el('ETag', info.etag)),
