@@ -2,7 +2,8 @@
 import { TerraHubError } from '../../core/errors.ts';
 import { type CogOptions, resolveCogOptions } from '../cog/options.ts';
 import type { CogSource } from '../cog/cog-ifds.ts';
-import { encodeTile } from '../cog/encode-tile.ts';
+import { availableParallelism } from 'node:os';
+import { encodeTile, encodeTileAsync } from '../cog/encode-tile.ts';
 import { levelSizes } from '../cog/overview.ts';
 import { WorkerPool } from '../cog/worker-pool.ts';
 import { webMercatorView } from '../cog/webmercator.ts';
@@ -56,8 +57,12 @@ export async function createCogFile(
     );
     // Starting workers costs about a second; a small raster is done sooner in-process.
     let encoder: TileEncoder = { size: 1, run: encodeTile };
-    if (tiles > SMALL_RASTER_TILES && options.threads !== 1)
-      encoder = pool.current = new WorkerPool(options.threads ?? undefined);
+    if (tiles > SMALL_RASTER_TILES && options.threads !== 1) {
+      // DEFLATE and NONE need no JavaScript off the main thread: zlib runs on libuv's pool (both cores).
+      if (options.compress === 'DEFLATE' || options.compress === 'NONE')
+        encoder = { size: options.threads ?? availableParallelism(), run: encodeTileAsync };
+      else encoder = pool.current = new WorkerPool(options.threads ?? undefined);
+    }
     const r = await writeCog(ds, options, new CogFileSink(output), encoder, onProgress);
     return { ...r, options };
   } finally {
