@@ -1,17 +1,14 @@
 /**
  * numberMatched for the postgres driver, with the sqlite driver's rule: exact when the searched collections
  * hold at most countLimit items; beyond, the matches among the first countLimit items scaled to the total.
- * The total itself comes from the planner's row estimate of the partitions when they are large (counting
- * millions of rows would cost what the bound is there to avoid), and from count(*) when they are small.
+ * The total itself comes from the planner's row estimate of the partitions (counting millions of rows would
+ * cost what the bound is there to avoid), or from count(*) when that estimate is plainly stale.
  */
 import type { SearchQuery } from '../model.ts';
 import { whereSql } from './search.postgres.ts';
 import { Params } from './sql.postgres.ts';
 
 type Run = (sql: string, values: unknown[]) => Promise<Array<Record<string, unknown>>>;
-
-/** Below this many estimated rows the total is counted exactly (a fraction of a second). */
-const EXACT_TOTAL_BELOW = 200_000;
 
 export async function countMatches(
   run: Run,
@@ -34,19 +31,21 @@ export async function countMatches(
        LIMIT ${sample}) i WHERE ${where}`,
     p.values,
   );
-  const total = await totalItems(run, q.collections);
+  const total = await totalItems(run, q.collections, q.countLimit);
   const n = Math.round((Number(matched[0]!['n']) * total) / q.countLimit);
   return { n: Math.max(n, atLeast), exact: false };
 }
 
-async function totalItems(run: Run, collections: string[]): Promise<number> {
+async function totalItems(run: Run, collections: string[], countLimit: number): Promise<number> {
   const est = await run(
     `SELECT coalesce(sum(greatest(c.reltuples, 0)), 0) AS n FROM catalog_collections cc
        JOIN pg_class c ON c.oid = to_regclass(quote_ident(cc.partition)) WHERE cc.id = ANY($1::text[])`,
     [collections],
   );
+  // The caller knows there are more than countLimit items: an estimate saying otherwise is stale (never
+  // analyzed, or analyzed before most items came), and only then are they counted.
   const n = Number(est[0]!['n']);
-  if (n >= EXACT_TOTAL_BELOW) return n;
+  if (n > countLimit) return n;
   const r = await run('SELECT count(*) AS n FROM catalog_items WHERE collection = ANY($1::text[])', [
     collections,
   ]);
