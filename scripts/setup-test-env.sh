@@ -18,7 +18,12 @@ fi
 # npm packages, exactly as locked.
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "setup: npm ci"
-  npm ci --no-audit --no-fund --loglevel=error
+  # One retry: a download cut off midway (or a cache entry another npm is writing) fails npm ci with
+  # nothing but "A complete log of this run can be found in ..."; a second attempt starts clean.
+  npm ci --no-audit --no-fund --loglevel=error || {
+    echo "setup: npm ci failed; retrying once"
+    npm ci --no-audit --no-fund --loglevel=error
+  }
 fi
 
 # Python venv of test clients (boto3, pystac-client, ...), rebuilt when tests/requirements.txt changes.
