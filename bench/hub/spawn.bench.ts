@@ -17,7 +17,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig } from '../../src/core/config/load.ts';
 import { createLogger } from '../../src/core/log.ts';
 import { serverArgs, serverEnv } from '../../src/hub/spawner/env.ts';
-import { lastTimings, type SpawnTimings } from '../../src/hub/spawner/launch.ts';
+import type { SpawnTimings } from '../../src/hub/spawner/launch.ts';
 import { freePort, jupyterStatus } from '../../src/hub/spawner/probe.ts';
 import { standInJupyter } from '../../src/hub/stand-in-server.ts';
 import { startTerraHub } from '../../src/server/terrahub.ts';
@@ -130,7 +130,7 @@ async function terrahub(timings: SpawnTimings[]): Promise<Hub> {
         );
       else if (res.status !== 201) throw new Error(`terrahub start: ${res.status} ${await res.text()}`);
       const ms = performance.now() - t0;
-      timings.push(lastTimings.get(`${user.id}/`)!);
+      timings.push(hub.services.hub!.spawner.lastTimings(user)!);
       const stop = await fetch(`${hub.url}/hub/api/users/bench/server`, {
         method: 'DELETE',
         headers: { authorization: h.authorization },
@@ -242,7 +242,7 @@ try {
 }
 const fmt = (xs: number[]) =>
   `median ${median(xs).toFixed(0)} ms (runs: ${xs.map((x) => x.toFixed(0)).join(', ')})`;
-console.log(`JupyterLab alone        ${fmt(bareMs)}`);
+console.log(`${STAND_IN ? 'stand-in' : 'JupyterLab'} alone`.padEnd(24) + fmt(bareMs));
 console.log(
   `TerraHub start->ready   ${fmt(th)}; overhead over alone ${(median(th) - median(bareMs)).toFixed(0)} ms`,
 );

@@ -38,6 +38,8 @@ export interface LaunchDeps {
   ensureHome: (home: string, owner?: { uid: number; gid: number }) => void;
   /** Told before the ready event goes out, so that the proxy routes to the server by then. */
   changed: (user: string) => void;
+  /** Receives the hub's share of the start once the server is ready. */
+  timed: (t: SpawnTimings) => void;
 }
 
 /** The hub's share of the last start of each server, for the log and the spawn benchmark. */
@@ -52,8 +54,6 @@ export interface SpawnTimings {
   /** Probes sent (the last one answered). */
   probes: number;
 }
-
-export const lastTimings = new Map<string, SpawnTimings>();
 
 /** Probe delays: 20 ms, growing by half each time, at most 50 ms between probes. */
 export const probeDelay = (attempt: number) => Math.min(50, Math.round(20 * 1.5 ** attempt));
@@ -132,7 +132,7 @@ export async function launchServer(
       waitMs: Math.round(performance.now() - t1),
       probes,
     };
-    lastTimings.set(`${user.id}/${name}`, timings);
+    d.timed(timings);
     const now = new Date().toISOString();
     d.store.update(user.id, name, { state: 'running', readyAt: now, lastActivity: now });
     d.changed(user.name);

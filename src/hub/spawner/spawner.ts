@@ -13,7 +13,7 @@ import type { Launcher } from '../launcher/types.ts';
 import type { Profile } from '../profiles.ts';
 import type { ServerRow, ServerStore } from '../store.ts';
 import { ensureAccount, ensureHome, runnableByOthers } from './accounts.ts';
-import { launchServer, type LaunchDeps } from './launch.ts';
+import { launchServer, type LaunchDeps, type SpawnTimings } from './launch.ts';
 import { logTail, serverLogPath } from './logs.ts';
 import { checkServerName, serverKey, serverLabel, serverPrefix } from './names.ts';
 import { jupyterStatus } from './probe.ts';
@@ -49,6 +49,7 @@ export class Spawner {
   private progress = new Map<string, Progress>();
   private running = new Map<string, Promise<void>>();
   private changeListeners: Array<(user: string) => void> = [];
+  private timings = new Map<string, SpawnTimings>();
 
   constructor(private readonly o: SpawnerOptions) {
     mkdirSync(join(o.dataDir, 'hub', 'logs'), { recursive: true, mode: 0o700 });
@@ -97,6 +98,11 @@ export class Spawner {
   /** The user's servers: the default one (when it ever ran) and every named one, stopped ones included. */
   servers(user: User): ServerRow[] {
     return this.o.store.ofUser(user.id);
+  }
+
+  /** The hub's share of the server's last start (its `Server:Ready` log line), for the spawn benchmark. */
+  lastTimings(user: User, name = ''): SpawnTimings | null {
+    return this.timings.get(serverKey(user.id, name)) ?? null;
   }
 
   progressOf(user: User, name = ''): Progress | null {
@@ -187,6 +193,7 @@ export class Spawner {
       home: this.homeOf(user.name),
       logFile: this.logOf(user.name, name),
       changed: (u) => this.changed(u),
+      timed: (t) => this.timings.set(serverKey(user.id, name), t),
     };
     await launchServer(deps, user, name, profile, progress);
   }
