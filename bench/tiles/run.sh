@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Tiles benchmark: TerraHub's data API against TiTiler (PyPI titiler.application under uvicorn, one worker
 # process each) on the same COGs and the same list of tiles, at concurrency 1 and 16. Prints tiles/s, p50 and
-# p99 for both and the ratios. Needs Debian's gdal-bin (to make the COGs) and network access to PyPI once
+# p99 for both and the ratios, and the CPU time each server process (all its threads) spent per tile, read
+# from /proc before and after each run: on a shared machine that is steadier than tiles/s. Needs Debian's gdal-bin (to make the COGs) and network access to PyPI once
 # (TiTiler goes into its own venv under $WORK).
 #
 #   bash bench/tiles/run.sh            # 1,000 tiles per run (500 per COG)
@@ -67,16 +68,35 @@ urls "$TT" "$WORK/s2.tif" "$WORK/rgb.tif" | shuf --random-source=<(yes) > "$WORK
 # 5. Warm both (headers, caches, imports), then measure.
 npx tsx bench/tiles/load.ts "$WORK/terrahub.urls" 4 "$TOKEN" > /dev/null
 npx tsx bench/tiles/load.ts "$WORK/titiler.urls" 4 > /dev/null
-echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB; $(date -u +%Y-%m-%d)"
+# CPU ticks (user + system, every thread) of a process and its children.
+ticks() {
+  local t=0 p
+  for p in "$1" $(pgrep -P "$1" || true); do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done
+  echo "$t"
+}
+# One measured run: prints the load.ts JSON line with cpuMsPerTile added.
+measure() { # pid urls concurrency [token]
+  local t0 t1 out
+  t0=$(ticks "$1")
+  out=$(npx tsx bench/tiles/load.ts "$2" "$3" ${4:-})
+  t1=$(ticks "$1")
+  python3 -c 'import json,sys; d=json.loads(sys.argv[1]); d["cpuMsPerTile"]=round((int(sys.argv[2])*1000/int(sys.argv[3]))/d["requests"],2); print(json.dumps(d))' \
+    "$out" "$((t1 - t0))" "$(getconf CLK_TCK)"
+}
+echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB; $(date -u '+%Y-%m-%d %H:%M UTC')"
 for c in 1 16; do
-  th=$(npx tsx bench/tiles/load.ts "$WORK/terrahub.urls" "$c" "$TOKEN")
-  tt=$(npx tsx bench/tiles/load.ts "$WORK/titiler.urls" "$c")
+  echo "concurrency $c, load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+  th=$(measure "${pids[0]}" "$WORK/terrahub.urls" "$c" "$TOKEN")
+  tt=$(measure "${pids[1]}" "$WORK/titiler.urls" "$c")
   echo "concurrency $c terrahub: $th"
   echo "concurrency $c titiler:  $tt"
   python3 - "$th" "$tt" <<'PY'
 import json, sys
 a, b = json.loads(sys.argv[1]), json.loads(sys.argv[2])
 print(f"  ratio terrahub/titiler: tiles/s x{a['tilesPerSecond']/b['tilesPerSecond']:.2f}, "
+      f"tiles per CPU-second x{b['cpuMsPerTile']/a['cpuMsPerTile']:.2f} "
+      f"({a['cpuMsPerTile']} vs {b['cpuMsPerTile']} CPU ms per tile), "
       f"p50 {a['p50ms']} vs {b['p50ms']} ms, p99 {a['p99ms']} vs {b['p99ms']} ms")
 PY
 done
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

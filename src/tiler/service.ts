@@ -25,7 +25,7 @@ export function buildTiler(config: Config, db: Db, storage: StorageAccess | null
   const cache = new ByteRangeCache(config['tiler.cacheSize']);
   return {
     cache,
-    sources: new RasterSources(storage, cache, config['tiler.allowedHosts']),
+    sources: new RasterSources(storage, cache, config['tiler.allowedHosts'], config['tiler.blockCacheSize']),
     searches: new SearchRegistry(db),
     pool: config['tiler.workers'] > 0 ? new RenderPool(config['tiler.workers']) : null,
     maxItemsPerTile: config['tiler.maxItemsPerTile'],

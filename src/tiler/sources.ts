@@ -8,7 +8,7 @@
  */
 import type { Principal } from '../core/identity/index.ts';
 import { isTerraHubError, TerraHubError } from '../core/errors.ts';
-import { httpSource, openRaster } from '../raster/index.ts';
+import { ChunkCache, httpSource, openRaster } from '../raster/index.ts';
 import type { ByteSource, RasterDataset } from '../raster/types.ts';
 import { cachedSource, type ByteRangeCache } from './range-cache.ts';
 
@@ -23,12 +23,16 @@ const MAX_OPEN_DATASETS = 32;
 export class RasterSources {
   private readonly datasets = new Map<string, Promise<RasterDataset>>();
   private readonly allowedHosts: Set<string>;
+  /** Decoded blocks of every open dataset, in one budget: neighbouring tiles reuse blocks undecoded. */
+  readonly blocks: ChunkCache;
 
   constructor(
     private readonly storage: StorageAccess | null,
     private readonly cache: ByteRangeCache,
     allowedHosts: string,
+    blockCacheSize = 256 * 1024 * 1024,
   ) {
+    this.blocks = new ChunkCache(blockCacheSize);
     this.allowedHosts = new Set(
       allowedHosts
         .split(',')
@@ -73,7 +77,7 @@ export class RasterSources {
       this.datasets.set(src.id, hit);
       return hit;
     }
-    const p = openRaster(cachedSource(src, this.cache)).catch((e: unknown) => {
+    const p = openRaster(cachedSource(src, this.cache), { blockCache: this.blocks }).catch((e: unknown) => {
       this.datasets.delete(src.id);
       if (isTerraHubError(e)) throw e;
       throw new TerraHubError(

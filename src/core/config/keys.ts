@@ -128,6 +128,11 @@ export const CONFIG_KEYS = {
     '256MB',
     'Memory for the data API cache of COG byte ranges (headers and tiles), shared by all requests.',
   ),
+  'tiler.blockCacheSize': bytes(
+    '256MB',
+    'Memory for the data API cache of decoded (decompressed) COG blocks, shared by all requests, so ' +
+      'neighbouring tiles do not decompress the same block again.',
+  ),
   'tiler.maxItemsPerTile': int(20, 'Most items a mosaic tile reads; items past the cap are skipped.', {
     min: 1,
     max: 500,

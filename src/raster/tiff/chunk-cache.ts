@@ -9,6 +9,11 @@ export class ChunkCache {
 
   constructor(private readonly maxBytes: number) {}
 
+  /** Bytes of decoded chunks held. */
+  get size(): number {
+    return this.bytes;
+  }
+
   async get(key: string, load: () => Promise<Uint8Array>): Promise<Uint8Array> {
     const hit = this.done.get(key);
     if (hit) {

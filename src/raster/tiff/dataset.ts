@@ -50,9 +50,13 @@ export class TiffDataset implements RasterDataset {
   readonly alphaBand: number | null;
   private readonly cache: ChunkCache;
 
+  /** The cache key prefix of this dataset's blocks (a shared cache holds many datasets' blocks). */
+  private readonly cacheId: string;
+
   constructor(
     readonly source: ByteSource,
     structure: TiffStructure,
+    blockCache?: ChunkCache,
   ) {
     this.structure = structure;
     const all = structure.ifds.map(describeImage);
@@ -88,7 +92,8 @@ export class TiffDataset implements RasterDataset {
     }));
     this.hasMask = this.masks[0] != null || this.alphaBand !== null;
     this.bands = Array.from({ length: this.bandCount }, (_, b) => this.bandInfo(b, main));
-    this.cache = new ChunkCache(64 * 1024 * 1024);
+    this.cache = blockCache ?? new ChunkCache(64 * 1024 * 1024);
+    this.cacheId = blockCache ? `${source.id}\0` : '';
   }
 
   private bandInfo(b: number, main: TiffImage): BandInfo {
@@ -117,7 +122,7 @@ export class TiffDataset implements RasterDataset {
 
   /** Decoded little-endian samples of one chunk of an image. */
   async chunk(img: TiffImage, index: number): Promise<Uint8Array> {
-    const key = `${img.ifd.offset}:${index}`;
+    const key = `${this.cacheId}${img.ifd.offset}:${index}`;
     return this.cache.get(key, async () => {
       const layout = chunkLayout(img, index, this.structure.littleEndian);
       const offset = img.offsets[index] as number;
@@ -341,7 +346,11 @@ function fillChunk(byteLength: number, dt: DataType, nodata: number | null): Uin
   return b;
 }
 
-/** Opens a TIFF by reading its header and IFDs (a few range reads), never its pixel data. */
-export async function openTiff(source: ByteSource): Promise<TiffDataset> {
-  return new TiffDataset(source, await readTiffStructure(source));
+/**
+ * Opens a TIFF by reading its header and IFDs (a few range reads), never its pixel data. Decoded blocks are
+ * kept in `blockCache` when given (keyed by the source's id, so datasets can share one), else in a cache of
+ * the dataset's own.
+ */
+export async function openTiff(source: ByteSource, blockCache?: ChunkCache): Promise<TiffDataset> {
+  return new TiffDataset(source, await readTiffStructure(source), blockCache);
 }

@@ -8,7 +8,7 @@ import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { fileSource, openRaster } from '../index.ts';
+import { ChunkCache, fileSource, openRaster } from '../index.ts';
 import type { ByteSource } from '../types.ts';
 import { countDiffs, gdalAvailable, gdalDump, TESTDATA } from './testing/gdal-oracle.ts';
 
@@ -167,6 +167,38 @@ describe('TIFF reader reads by ranges', () => {
       const ds = await openRaster(counting);
       await ds.read({ level: 0, window: { x: 0, y: 0, width: 10, height: 10 } });
       assert.ok(bytesRead < statSync(path).size / 2, `read ${bytesRead} of ${statSync(path).size} bytes`);
+    } finally {
+      await inner.close();
+    }
+  });
+
+  test('datasets sharing a block cache decode a block once; another source id is another block', async () => {
+    const path = join(TESTDATA, 'shade.tif');
+    const inner = await fileSource(path);
+    let reads = 0;
+    const counting = (id: string): ByteSource => ({
+      size: inner.size,
+      id,
+      read: (o, l) => {
+        reads++;
+        return inner.read(o, l);
+      },
+    });
+    const blocks = new ChunkCache(16 * 1024 * 1024);
+    const window = { x: 300, y: 300, width: 20, height: 20 };
+    try {
+      const a = await openRaster(counting('shade#1'), { blockCache: blocks });
+      const first = await a.read({ level: 0, window });
+      assert.ok(blocks.size > 0);
+      const b = await openRaster(counting('shade#1'), { blockCache: blocks });
+      reads = 0;
+      const again = await b.read({ level: 0, window });
+      assert.equal(reads, 0, 'the second dataset found the decoded block');
+      assert.deepEqual(again.data, first.data);
+      const c = await openRaster(counting('shade#2'), { blockCache: blocks });
+      reads = 0;
+      assert.deepEqual((await c.read({ level: 0, window })).data, first.data);
+      assert.ok(reads > 0, 'a new ETag (source id) reads its own blocks');
     } finally {
       await inner.close();
     }
