@@ -73,12 +73,13 @@ MARKERS='not (versioning or delete_marker or lifecycle or lifecycle_expiration o
   or s3website_redirect_location or s3select or bucket_logging or bucket_logging_cleanup
   or fails_without_logging_rollover or cloud_transition or cloud_restore or storage_class or iam_account
   or iam_cross_account or iam_role or iam_tenant or iam_user or sns or test_of_sts or webidentity_test
-  or abac_test or appendobject or object_ownership or fails_on_aws or group)'
+  or abac_test or appendobject or object_ownership or fails_on_aws or fails_on_rgw or group)'
 NAMES='not (acl or grant or cors or policy or website or logging or lifecycle or versioning or version
   or tagging or encryption or sse or lock or retention or legal_hold or torrent or ownership
-  or public_access_block or notification or restore or object_attributes or storage_class)'
+  or public_access_block or notification or restore or object_attributes or storage_class or post_object
+  or access_bucket or aws2)'
 cd "$CHECKOUT"
-S3TEST_CONF="$OUT/s3tests.conf" "$PY" -m pytest -q -p no:cacheprovider \
+S3TEST_CONF="$OUT/s3tests.conf" PYTHONUNBUFFERED=1 "$PY" -m pytest -v -p no:cacheprovider \
   s3tests/functional/test_s3.py s3tests/functional/test_headers.py \
   -m "$(echo $MARKERS)" -k "$(echo $NAMES)" --junitxml="$OUT/junit.xml" -o junit_family=xunit1 \
   -rfE "$@" >"$OUT/pytest.txt" 2>&1 || true

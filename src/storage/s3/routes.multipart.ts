@@ -81,10 +81,29 @@ export async function uploadPart(c: S3Ctx) {
     .send();
 }
 
+/**
+ * Uploads completed lately, by id: as on AWS, a retried Complete (its answer lost on the way) gets the same
+ * answer again instead of NoSuchUpload. Bounded in time and count.
+ */
+const completed = new Map<string, { bucket: string; key: string; etag: string; at: number }>();
+const COMPLETED_TTL = 15 * 60 * 1000;
+const COMPLETED_MAX = 1000;
+
+function completeResult(bucket: string, key: string, etag: string): string {
+  return doc(
+    'CompleteMultipartUploadResult',
+    el('Location', `/${bucket}/${key}`) + el('Bucket', bucket) + el('Key', key) + el('ETag', etag),
+  );
+}
+
 export async function completeUpload(c: S3Ctx) {
   const bucket = bucketOf(c);
   const key = keyOf(c);
   const b = requireWrite(c, bucket);
+  const done = completed.get(c.r.query.get('uploadId') ?? '');
+  if (done && done.bucket === bucket && done.key === key && Date.now() - done.at < COMPLETED_TTL) {
+    return xmlReply(c, completeResult(bucket, key, done.etag));
+  }
   const u = await upload(c, bucket, key);
   const parts = parseCompleteParts(await smallBody(c));
   const stored = await c.svc.store.listParts(u.uploadId);
@@ -95,13 +114,9 @@ export async function completeUpload(c: S3Ctx) {
   if (total > c.svc.quotaLeft(b) + (old?.size ?? 0)) throw new TerraHubError('TH_S3_QUOTA_EXCEEDED');
   const info = await c.svc.store.completeUpload(u.uploadId, parts);
   c.svc.accountWrite(bucket, info.size, old?.size ?? 0);
-  return xmlReply(
-    c,
-    doc(
-      'CompleteMultipartUploadResult',
-      el('Location', `/${bucket}/${key}`) + el('Bucket', bucket) + el('Key', key) + el('ETag', info.etag),
-    ),
-  );
+  if (completed.size >= COMPLETED_MAX) completed.delete(completed.keys().next().value!);
+  completed.set(u.uploadId, { bucket, key, etag: info.etag, at: Date.now() });
+  return xmlReply(c, completeResult(bucket, key, info.etag));
 }
 
 export async function abortUpload(c: S3Ctx) {

@@ -3,6 +3,7 @@
  * checked here with the AWS SDK or plain HTTP so that they stay fixed without the s3-tests checkout.
  */
 import {
+  CompleteMultipartUploadCommand,
   CopyObjectCommand,
   CreateBucketCommand,
   CreateMultipartUploadCommand,
@@ -49,6 +50,28 @@ describe('S3 compatibility found by s3-tests', () => {
     await s3.send(new DeleteBucketCommand({ Bucket: 'carol-mpu' }));
     await assert.rejects(s3.send(new HeadBucketCommand({ Bucket: 'carol-mpu' })), { name: 'NotFound' });
     assert.equal(await hub.services.storage.store.getUpload(UploadId!), null);
+  });
+
+  it('answers a retried Complete of a finished upload with the same result', async () => {
+    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: 'carol', Key: 'm' }));
+    const part = await s3.send(
+      new UploadPartCommand({ Bucket: 'carol', Key: 'm', UploadId, PartNumber: 1, Body: 'one part' }),
+    );
+    const complete = () =>
+      s3.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: 'carol',
+          Key: 'm',
+          UploadId,
+          MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag! }] },
+        }),
+      );
+    const first = await complete();
+    assert.equal((await complete()).ETag, first.ETag);
+    await assert.rejects(
+      s3.send(new CompleteMultipartUploadCommand({ Bucket: 'carol', Key: 'other', UploadId })),
+      { name: 'NoSuchUpload' },
+    );
   });
 
   it('lists the objects of an unversioned bucket as versions with the id null', async () => {
