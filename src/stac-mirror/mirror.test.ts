@@ -8,6 +8,8 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -199,5 +201,42 @@ describe('terrahub mirror', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /created collection\(s\): scenes/);
     assert.match(r.stdout, /1 item\(s\) mirrored, 0 failed; assets: 1 copied, 0 unchanged/);
+  });
+});
+
+describe('StacSource on a GET-only STAC API', () => {
+  test('falls back to GET /search and follows GET next links with the same parameters', async () => {
+    const seen: string[] = [];
+    const server = createServer((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://x');
+      seen.push(`${req.method} ${url.pathname}${url.search}`);
+      res.setHeader('content-type', 'application/json');
+      if (req.method !== 'GET') {
+        res.statusCode = 405;
+        res.end(JSON.stringify({ code: 'MethodNotAllowed', description: 'GET only' }));
+        return;
+      }
+      const page = Number(url.searchParams.get('token') ?? '1');
+      const features = [1, 2].map((i) => ({ id: `p${page}-${i}`, collection: 'c' }));
+      const next = new URL(url);
+      next.searchParams.set('token', String(page + 1));
+      const links =
+        page < 3 ? [{ rel: 'next', href: `http://${req.headers.host}${next.pathname}${next.search}` }] : [];
+      res.end(JSON.stringify({ type: 'FeatureCollection', features, links, numberMatched: 6 }));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const src = new StacSource(`http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`);
+      const ids: string[] = [];
+      for await (const it of src.items({ collections: ['c'], bbox: [1, 2, 3, 4], pageSize: 2, limit: 5 }))
+        ids.push(String(it['id']));
+      assert.deepEqual(ids, ['p1-1', 'p1-2', 'p2-1', 'p2-2', 'p3-1']);
+      assert.equal(src.matched, 5);
+      assert.equal(seen[0], 'POST /v1/search');
+      assert.equal(seen[1], 'GET /v1/search?collections=c&limit=2&bbox=1%2C2%2C3%2C4');
+      assert.equal(seen.length, 4);
+    } finally {
+      server.close();
+    }
   });
 });
