@@ -116,7 +116,11 @@ class Compiler {
     const fn = POSTGIS_OPS[o.op];
     if (fn) {
       arity(o, 2);
-      return `${fn}(${this.geom(o.op, a[0])}, ${this.geom(o.op, a[1])})`;
+      const sql = `${fn}(${this.geom(o.op, a[0])}, ${this.geom(o.op, a[1])})`;
+      // An invalid stored footprint (a self-crossing ring) has no meaningful DE-9IM relation: it matches
+      // none, as in the sqlite driver. A conjunct, not a CASE, so that the index still serves the predicate.
+      const onItem = a.some((x) => isObj(x) && x['property'] === 'geometry');
+      return RELATE_OPS.has(o.op) && onItem ? `(${sql} AND ST_IsValid(i.geom))` : sql;
     }
     if (o.op.startsWith('t_')) return temporalSql(o);
     bad(`unknown or unsupported operator "${o.op}"`);
