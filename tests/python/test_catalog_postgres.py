@@ -3,10 +3,11 @@ the default driver: every test of test_catalog_pystac.py (pystac-client, answers
 brute force, paging past 1,000 results, private collections, schema validation) and test_catalog_validator.py
 (stac-api-validator, all its classes including transaction) runs again here.
 
-The tests and their fixtures are imported from those modules (pytest collects them here too); while this
-module runs, their `start_hub` is wrapped to start TerraHub on a fresh PostgreSQL schema, dropped after.
+The tests that run on those modules' own hubs (fixtures `stac` and `stac_hub`) are collected here too; while
+this module runs, their `start_hub` is wrapped to start TerraHub on a fresh PostgreSQL schema, dropped after.
 PostgreSQL comes from TERRAHUB_TEST_POSTGRES_URL (scripts/test-all.sh exports it) or scripts/postgres.sh.
 """
+import inspect
 import os
 import secrets
 import subprocess
@@ -16,8 +17,19 @@ import pytest
 import test_catalog_pystac
 import test_catalog_validator
 from conftest import ROOT
-from test_catalog_pystac import *  # noqa: F401,F403  (the tests and their `stac` fixture)
-from test_catalog_validator import *  # noqa: F401,F403  (the validator test and its `stac_hub` fixture)
+
+
+def reuse(module, fixture: str) -> None:
+    """Collects here the tests of `module` that run on its module-scoped `fixture` (and that fixture); tests
+    on the session-wide `hub` stay there, since rerunning them would meet their own earlier writes."""
+    globals()[fixture] = getattr(module, fixture)
+    for name, fn in vars(module).items():
+        if name.startswith("test_") and fixture in inspect.signature(fn).parameters:
+            globals()[name] = fn
+
+
+reuse(test_catalog_pystac, "stac")
+reuse(test_catalog_validator, "stac_hub")
 
 
 def postgres_url() -> str | None:
