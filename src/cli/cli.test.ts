@@ -30,8 +30,8 @@ function allCommands(c: Command, path: string[] = []): Array<{ path: string[]; c
   ]);
 }
 
-test('every command has a description and help text', () => {
-  const cmds = allCommands(program());
+test('every command has a description and help text', async () => {
+  const cmds = allCommands(await program());
   assert.ok(cmds.length >= 12, `found ${cmds.length} commands`);
   for (const { path, cmd } of cmds) {
     assert.ok(cmd.description().length > 5, `${path.join(' ')} needs a description`);

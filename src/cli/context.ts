@@ -8,7 +8,7 @@ import type { Config, ConfigKey } from '../core/config/keys.ts';
 import { DataDirError } from '../core/datadir.ts';
 import { isTerraHubError } from '../core/errors.ts';
 import { createLogger, type Logger } from '../core/log.ts';
-import { buildServices, closeServices, type Services } from '../server/services.ts';
+import type { Services } from '../server/services.ts';
 
 /** Exit codes scripts can rely on (listed in `terrahub --help`). */
 export const EXIT = { ok: 0, failed: 1, usage: 2, notFound: 3, conflict: 4, denied: 5 } as const;
@@ -53,6 +53,9 @@ export function configFrom(cmd: Command, flags: Partial<Record<ConfigKey, unknow
 export async function withServices<T>(cmd: Command, fn: (s: Services) => Promise<T> | T): Promise<T> {
   const config = configFrom(cmd);
   const log: Logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
+  // Imported here, not at the top: commands that need no local services (cog, storage against a remote
+  // endpoint) then never load the server's modules.
+  const { buildServices, closeServices } = await import('../server/services.ts');
   const s = await buildServices(config, log);
   try {
     return await fn(s);

@@ -9,6 +9,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createCatalog, type CatalogService } from '../catalog/index.ts';
 import type { Config } from '../core/config/keys.ts';
+import { publicUrls } from '../core/config/public-urls.ts';
 import { openDatabase, type Db } from '../core/db.ts';
 import { Metrics } from '../core/http/metrics.ts';
 import { Identity } from '../core/identity/index.ts';
@@ -42,14 +43,6 @@ export interface Services {
   envs: EnvironmentService;
   /** Things to close, last first, when TerraHub stops. */
   closers: Array<() => Promise<void> | void>;
-}
-
-export function publicUrls(config: Config): { publicUrl: string; s3PublicUrl: string } {
-  const strip = (u: string) => u.replace(/\/+$/, '');
-  return {
-    publicUrl: strip(config.publicUrl || `http://${config.host}:${config.port}`),
-    s3PublicUrl: strip(config['s3.publicUrl'] || `http://${config['s3.host']}:${config['s3.port']}`),
-  };
 }
 
 export async function buildServices(config: Config, log: Logger): Promise<Services> {

@@ -2,7 +2,7 @@
 import { Command } from 'commander';
 import { loadConfig, redacted } from '../../core/config/load.ts';
 import { TerraHubClient, type Credentials } from '../../sdk/client.ts';
-import { publicUrls } from '../../server/services.ts';
+import { publicUrls } from '../../core/config/public-urls.ts';
 import { allEnv, configFrom, env, withServices, type GlobalOptions } from '../context.ts';
 
 export function configCommand(): Command {

@@ -19,7 +19,7 @@ import { Command } from 'commander';
 import { statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { parseBytes } from '../../core/config/types.ts';
-import { publicUrls } from '../../server/services.ts';
+import { publicUrls } from '../../core/config/public-urls.ts';
 import { downloadFile, parseS3Uri, uploadFile, type S3Location } from '../../storage/client/transfer.ts';
 import { CliError, configFrom, env, EXIT, printJsonOrTable, withServices } from '../context.ts';
 

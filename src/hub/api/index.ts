@@ -1,10 +1,9 @@
 /** The hub's REST API under /hub/api: version, users, tokens, credentials, and its OpenAPI document. */
 import type { FastifyInstance } from 'fastify';
 import { openApiFor } from '../../core/http/openapi.ts';
+import { VERSION } from '../../core/version.ts';
 import { tokensRoutes } from './tokens.routes.ts';
 import { usersRoutes, type HubApiOptions } from './users.routes.ts';
-
-export const VERSION = '0.1.0';
 
 export async function hubApi(app: FastifyInstance, opts: HubApiOptions): Promise<void> {
   app.get('/', { schema: { summary: 'TerraHub version', tags: ['hub'] } }, async () => ({
