@@ -5,7 +5,7 @@
 # Idempotent: a second run only prints the URL.
 #
 #   bash scripts/postgres.sh [database] [user] [password]     (defaults: terrahub terrahub terrahub)
-#   export TERRAHUB_TEST_POSTGRES_URL=$(bash scripts/postgres.sh)
+#   export TH_TEST_POSTGRES_URL=$(bash scripts/postgres.sh)
 #
 # The default password is for local test clusters only; pass your own for anything else.
 set -euo pipefail

@@ -22,9 +22,9 @@ if (!files.length) {
   console.error('no test files matched');
   process.exit(1);
 }
-// CI sets TERRAHUB_FORBID_SKIPS=1: the tests skip themselves when a tool they need (GDAL, Chromium,
+// CI sets TH_TEST_FORBID_SKIPS=1: the tests skip themselves when a tool they need (GDAL, Chromium,
 // PostgreSQL) is missing, and in CI a missing tool is a broken install step, not a reason to pass.
-const forbidSkips = process.env.TERRAHUB_FORBID_SKIPS === '1';
+const forbidSkips = process.env.TH_TEST_FORBID_SKIPS === '1';
 const tapDir = forbidSkips ? mkdtempSync(join(tmpdir(), 'terrahub-tap-')) : null;
 const tapFile = tapDir ? join(tapDir, 'report.tap') : null;
 const reporters = tapFile
@@ -53,7 +53,7 @@ if (tapFile) {
     .filter((line) => /^\s*ok \d+ - .*# SKIP/.test(line));
   rmSync(tapDir, { recursive: true, force: true });
   if (skipped.length) {
-    console.error(`\n${skipped.length} test(s) skipped, which TERRAHUB_FORBID_SKIPS=1 forbids:`);
+    console.error(`\n${skipped.length} test(s) skipped, which TH_TEST_FORBID_SKIPS=1 forbids:`);
     for (const line of skipped) console.error(`  ${line.trim()}`);
     status = 1;
   }

@@ -6,8 +6,8 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup-test-env.sh || exit 1
 # PostgreSQL + PostGIS for the catalog's postgres driver tests (src/catalog/postgres), which read this URL.
-TERRAHUB_TEST_POSTGRES_URL=$(bash scripts/postgres.sh) || exit 1
-export TERRAHUB_TEST_POSTGRES_URL
+TH_TEST_POSTGRES_URL=$(bash scripts/postgres.sh) || exit 1
+export TH_TEST_POSTGRES_URL
 
 failed=()
 stage() {
@@ -21,8 +21,9 @@ stage() {
 
 stage "static checks (npm run check)" npm run check
 # A test that skips itself for want of a tool (GDAL, Chromium, PostgreSQL, rclone) fails the run here:
-# this script installed those tools, so a skip means an install step is broken.
-export TERRAHUB_FORBID_SKIPS=1
+# this script installed those tools, so a skip means an install step is broken. (Test-suite variables
+# are named TH_TEST_*: TerraHub refuses unknown TERRAHUB_* variables as misspelt settings.)
+export TH_TEST_FORBID_SKIPS=1
 stage "TypeScript tests" npm test
 stage "Python client tests" bash scripts/pytest-no-skips.sh tests/python
 # The terrahub Python package and the quickstart notebooks; the first run builds the default user

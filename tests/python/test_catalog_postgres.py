@@ -5,7 +5,7 @@ brute force, paging past 1,000 results, private collections, schema validation) 
 
 The tests that run on those modules' own hubs (fixtures `stac` and `stac_hub`) are collected here too; while
 this module runs, their `start_hub` is wrapped to start TerraHub on a fresh PostgreSQL schema, dropped after.
-PostgreSQL comes from TERRAHUB_TEST_POSTGRES_URL (scripts/test-all.sh exports it) or scripts/postgres.sh.
+PostgreSQL comes from TH_TEST_POSTGRES_URL (scripts/test-all.sh exports it) or scripts/postgres.sh.
 """
 import inspect
 import os
@@ -33,7 +33,7 @@ reuse(test_catalog_validator, "stac_hub")
 
 
 def postgres_url() -> str | None:
-    url = os.environ.get("TERRAHUB_TEST_POSTGRES_URL")
+    url = os.environ.get("TH_TEST_POSTGRES_URL")
     if url:
         return url
     r = subprocess.run(["bash", str(ROOT / "scripts" / "postgres.sh")], capture_output=True, text=True, timeout=600)
@@ -44,7 +44,7 @@ def postgres_url() -> str | None:
 def catalog_in_postgres():
     url = postgres_url()
     if not url:
-        pytest.skip("no PostgreSQL: set TERRAHUB_TEST_POSTGRES_URL or let scripts/postgres.sh run")
+        pytest.skip("no PostgreSQL: set TH_TEST_POSTGRES_URL or let scripts/postgres.sh run")
     schemas = []
 
     def wrap(start_hub):
