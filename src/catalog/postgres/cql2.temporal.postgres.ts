@@ -2,6 +2,7 @@
  * CQL2 temporal operators for the postgres driver: each operand an interval [start, end] of normalized ISO
  * text (an instant is [t, t]; a DATE is its whole day; `..` an open end), related as CQL2 defines.
  */
+import { temporalCondition } from '../cql2/temporal.sql.ts';
 import { normalizeInstant } from '../time.ts';
 import { arity, bad, instant, isObj } from './cql2.postgres.ts';
 import { field, fieldText } from './sql.postgres.ts';
@@ -43,25 +44,6 @@ function interval(n: Node): [string, string] {
 
 export function temporalSql(o: { op: string; args: Node[] }): string {
   arity(o, 2);
-  const [as, ae] = interval(o.args[0]);
-  const [bs, be] = interval(o.args[1]);
-  const T: Record<string, string> = {
-    t_intersects: `${as} <= ${be} AND ${ae} >= ${bs}`,
-    t_disjoint: `NOT (${as} <= ${be} AND ${ae} >= ${bs})`,
-    t_equals: `${as} = ${bs} AND ${ae} = ${be}`,
-    t_before: `${ae} < ${bs}`,
-    t_after: `${as} > ${be}`,
-    t_meets: `${ae} = ${bs}`,
-    t_metby: `${as} = ${be}`,
-    t_overlaps: `${as} < ${bs} AND ${ae} > ${bs} AND ${ae} < ${be}`,
-    t_overlappedby: `${bs} < ${as} AND ${be} > ${as} AND ${be} < ${ae}`,
-    t_starts: `${as} = ${bs} AND ${ae} < ${be}`,
-    t_startedby: `${as} = ${bs} AND ${ae} > ${be}`,
-    t_during: `${as} > ${bs} AND ${ae} < ${be}`,
-    t_contains: `${as} < ${bs} AND ${ae} > ${be}`,
-    t_finishes: `${as} > ${bs} AND ${ae} = ${be}`,
-    t_finishedby: `${as} < ${bs} AND ${ae} = ${be}`,
-  };
-  const sql = T[o.op] ?? bad(`unknown temporal operator "${o.op}"`);
-  return `(${sql})`;
+  const sql = temporalCondition(o.op, interval(o.args[0]), interval(o.args[1]));
+  return sql ?? bad(`unknown temporal operator "${o.op}"`);
 }

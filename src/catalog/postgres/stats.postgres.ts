@@ -3,6 +3,7 @@
  * sqlite driver's rules: numbers as {minimum, maximum}, strings listed when there are at most 20).
  */
 import type pg from 'pg';
+import { SUMMARY_SKIP } from '../store.rules.ts';
 import type { ItemStats, SeenProperty } from '../store.ts';
 import { field } from './sql.postgres.ts';
 
@@ -41,17 +42,8 @@ export async function seenProperties(pool: pg.Pool, collections: string[]): Prom
 
 export async function summarize(pool: pg.Pool, collection: string): Promise<Record<string, unknown>> {
   const out: Record<string, unknown> = {};
-  const skip = new Set([
-    'datetime',
-    'start_datetime',
-    'end_datetime',
-    'created',
-    'updated',
-    'title',
-    'description',
-  ]);
   for (const prop of (await seenProperties(pool, [collection])).slice(0, 64)) {
-    if (skip.has(prop.name)) continue;
+    if (SUMMARY_SKIP.has(prop.name)) continue;
     const f = field(prop.name);
     if (prop.type === 'number' && f.kind === 'jsonb') {
       const num = `CASE WHEN jsonb_typeof(${f.sql}) = 'number' THEN (${f.sql})::float8 END`;

@@ -16,14 +16,14 @@ import type {
   StoredCollection,
   StoredItem,
 } from '../model.ts';
-import { etagOf } from '../sqlite/store.sqlite.ts';
+import { checkWrite, etagOf } from '../store.rules.ts';
 import type { CatalogStore, ItemStats, SeenProperty, WriteOptions } from '../store.ts';
 import { migratePostgres } from './migrations.postgres.ts';
 import { countMatches } from './count.postgres.ts';
 import { itemStats, seenProperties, summarize } from './stats.postgres.ts';
 import { whereSql } from './search.postgres.ts';
 import { fullOrder, ident, keysetSql, literal, orderSql, Params } from './sql.postgres.ts';
-import { batchProperties, checkWrite, writeItems } from './write.postgres.ts';
+import { batchProperties, writeItems } from './write.postgres.ts';
 
 export interface PostgresCatalogOptions {
   /** postgres://user:password@host:port/database */

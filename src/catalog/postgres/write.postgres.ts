@@ -4,35 +4,11 @@
  * driver's (a hash of the document), so a client's If-Match means the same on either driver.
  */
 import type { PoolClient } from 'pg';
-import { TerraHubError } from '../../core/errors.ts';
 import { geometryBbox } from '../geometry.ts';
 import type { StacItem, StoredItem } from '../model.ts';
-import { etagOf } from '../sqlite/store.sqlite.ts';
+import { checkWrite, etagOf } from '../store.rules.ts';
 import type { SeenProperty, WriteOptions } from '../store.ts';
 import { itemTimeRange } from '../time.ts';
-
-export function checkWrite(
-  kind: 'item' | 'collection',
-  id: string,
-  etag: string | undefined,
-  opts: WriteOptions,
-): void {
-  if (etag !== undefined && opts.mode === 'create') {
-    throw new TerraHubError(
-      kind === 'item' ? 'TH_STAC_ITEM_EXISTS' : 'TH_STAC_COLLECTION_EXISTS',
-      `${kind} "${id}" already exists`,
-    );
-  }
-  if (etag === undefined && opts.mode === 'replace') {
-    throw new TerraHubError(
-      kind === 'item' ? 'TH_STAC_ITEM_NOT_FOUND' : 'TH_STAC_COLLECTION_NOT_FOUND',
-      `${kind} "${id}" does not exist`,
-    );
-  }
-  if (opts.ifMatch !== undefined && etag !== undefined && opts.ifMatch !== etag) {
-    throw new TerraHubError('TH_STAC_ETAG_MISMATCH', `${kind} "${id}" has changed (ETag ${etag})`);
-  }
-}
 
 export function jsonType(v: unknown): SeenProperty['type'] | null {
   if (v === null || v === undefined) return null;

@@ -7,6 +7,7 @@ import { TerraHubError } from '../../core/errors.ts';
 import { normalizeInstant } from '../time.ts';
 import { fieldSql, rtreeSql, type SqlPart } from './search.sqlite.ts';
 import { converse, NEEDS_INTERSECTION, SPATIAL_OPS, toGeometry } from '../cql2/ops.ts';
+import { temporalCondition } from '../cql2/temporal.sql.ts';
 import { geometryBbox, validateGeometry } from '../geometry.ts';
 import { RELATE_OPS, toJsts } from '../geometry.relate.ts';
 import IsValidOp from 'jsts/org/locationtech/jts/operation/valid/IsValidOp.js';
@@ -252,27 +253,8 @@ class Compiler {
 
   temporal(o: { op: string; args: Node[] }): string {
     arity(o, 2);
-    const [as, ae] = this.interval(o.args[0]);
-    const [bs, be] = this.interval(o.args[1]);
-    const T: Record<string, string> = {
-      t_intersects: `${as} <= ${be} AND ${ae} >= ${bs}`,
-      t_disjoint: `NOT (${as} <= ${be} AND ${ae} >= ${bs})`,
-      t_equals: `${as} = ${bs} AND ${ae} = ${be}`,
-      t_before: `${ae} < ${bs}`,
-      t_after: `${as} > ${be}`,
-      t_meets: `${ae} = ${bs}`,
-      t_metby: `${as} = ${be}`,
-      t_overlaps: `${as} < ${bs} AND ${ae} > ${bs} AND ${ae} < ${be}`,
-      t_overlappedby: `${bs} < ${as} AND ${be} > ${as} AND ${be} < ${ae}`,
-      t_starts: `${as} = ${bs} AND ${ae} < ${be}`,
-      t_startedby: `${as} = ${bs} AND ${ae} > ${be}`,
-      t_during: `${as} > ${bs} AND ${ae} < ${be}`,
-      t_contains: `${as} < ${bs} AND ${ae} > ${be}`,
-      t_finishes: `${as} > ${bs} AND ${ae} = ${be}`,
-      t_finishedby: `${as} < ${bs} AND ${ae} = ${be}`,
-    };
-    const sql = T[o.op] ?? bad(`unknown temporal operator "${o.op}"`);
-    return `(${sql})`;
+    const sql = temporalCondition(o.op, this.interval(o.args[0]), this.interval(o.args[1]));
+    return sql ?? bad(`unknown temporal operator "${o.op}"`);
   }
 }
 

@@ -3,7 +3,6 @@
  * keyset-paged searches. better-sqlite3 is synchronous, so each method runs in one go and batches are one
  * transaction (all or nothing).
  */
-import { createHash } from 'node:crypto';
 import { migrate, type Db } from '../../core/db.ts';
 import { TerraHubError } from '../../core/errors.ts';
 import { geometryBbox } from '../geometry.ts';
@@ -16,6 +15,7 @@ import type {
   StoredCollection,
   StoredItem,
 } from '../model.ts';
+import { checkWrite, etagOf, SUMMARY_SKIP } from '../store.rules.ts';
 import type { CatalogStore, ItemStats, SeenProperty, WriteOptions } from '../store.ts';
 import { itemTimeRange } from '../time.ts';
 import { registerCatalogFunctions } from './functions.sqlite.ts';
@@ -34,10 +34,6 @@ interface CollectionRow {
 /** The columns searches read (never the document itself, which is large and stored in overflow pages). */
 const SEARCH_COLUMNS =
   'rid, collection, id, datetime, start_dt, end_dt, geometry, props, minx, miny, maxx, maxy';
-
-export function etagOf(content: string): string {
-  return createHash('sha256').update(content).digest('base64url').slice(0, 22);
-}
 
 function toStored(r: CollectionRow): StoredCollection {
   return {
@@ -303,17 +299,8 @@ export class SqliteCatalogStore implements CatalogStore {
 
   async summarize(collection: string): Promise<Record<string, unknown>> {
     const out: Record<string, unknown> = {};
-    const skip = new Set([
-      'datetime',
-      'start_datetime',
-      'end_datetime',
-      'created',
-      'updated',
-      'title',
-      'description',
-    ]);
     for (const p of (await this.seenProperties([collection])).slice(0, 64)) {
-      if (skip.has(p.name)) continue;
+      if (SUMMARY_SKIP.has(p.name)) continue;
       const expr = fieldSql(p.name);
       if (p.type === 'number') {
         const r = this.db
@@ -335,24 +322,6 @@ export class SqliteCatalogStore implements CatalogStore {
 
   async close(): Promise<void> {
     // The database belongs to the services; nothing of our own to release.
-  }
-}
-
-function checkWrite(kind: 'item' | 'collection', id: string, etag: string | undefined, opts: WriteOptions) {
-  if (etag !== undefined && opts.mode === 'create') {
-    throw new TerraHubError(
-      kind === 'item' ? 'TH_STAC_ITEM_EXISTS' : 'TH_STAC_COLLECTION_EXISTS',
-      `${kind} "${id}" already exists`,
-    );
-  }
-  if (etag === undefined && opts.mode === 'replace') {
-    throw new TerraHubError(
-      kind === 'item' ? 'TH_STAC_ITEM_NOT_FOUND' : 'TH_STAC_COLLECTION_NOT_FOUND',
-      `${kind} "${id}" does not exist`,
-    );
-  }
-  if (opts.ifMatch !== undefined && etag !== undefined && opts.ifMatch !== etag) {
-    throw new TerraHubError('TH_STAC_ETAG_MISMATCH', `${kind} "${id}" has changed (ETag ${etag})`);
   }
 }
 
