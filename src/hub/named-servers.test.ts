@@ -4,7 +4,7 @@
  * access by other users, the progress stream, the pages, culling per server, and re-adoption after a restart.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -189,5 +189,30 @@ void describe('named servers', { timeout: 180_000 }, () => {
     assert.equal(res.status, 200);
     assert.equal(res.body!['pid'], before);
     assert.equal((await reach('/user/nina/api/status')).body!['server'], '');
+  });
+
+  void test('deleting a user through the API stops their servers first', async () => {
+    const otto = await hub.user('otto');
+    const res = await hub.api('/hub/api/users/otto/servers/work', {
+      method: 'POST',
+      body: '{}',
+      token: otto,
+    });
+    assert.equal(res.status, 201, await res.clone().text());
+    const status = await hub.api('/user/otto/work/api/status', { token: otto });
+    const pid = ((await status.json()) as { pid: number }).pid;
+    // Alive: in /proc and not a zombie (an exited child stays a zombie until its parent, here the test
+    // process itself, reaps it).
+    const alive = () => {
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+      } catch {
+        return false;
+      }
+    };
+    assert.ok(alive(), 'the server runs before the delete');
+    assert.equal((await hub.api('/hub/api/users/otto', { method: 'DELETE' })).status, 204);
+    assert.ok(!alive(), 'the server process has exited once the delete is answered');
   });
 });

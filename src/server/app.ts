@@ -78,6 +78,7 @@ export async function buildHttp(s: Services): Promise<HttpApps> {
     identity: s.identity,
     userModelExtras,
     s3EndpointUrl: () => s.s3PublicUrl,
+    beforeUserRemoved: async (user) => s.hub?.spawner.stopUser(user, 'user deleted'),
   });
 
   // 4. Storage: the signing service on the origin, and the S3 listener.

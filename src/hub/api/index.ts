@@ -12,7 +12,7 @@ export async function hubApi(app: FastifyInstance, opts: HubApiOptions): Promise
   app.get('/openapi.json', { schema: { hide: true } }, async () =>
     openApiFor(app, '/hub/api', { title: 'TerraHub Hub API', version: VERSION }),
   );
-  const { identity, userModelExtras, s3EndpointUrl } = opts; // not `prefix`: that was applied already
-  await app.register(usersRoutes, { identity, userModelExtras, s3EndpointUrl });
+  const { identity, userModelExtras, s3EndpointUrl, beforeUserRemoved } = opts; // not `prefix`: applied already
+  await app.register(usersRoutes, { identity, userModelExtras, s3EndpointUrl, beforeUserRemoved });
   await app.register(tokensRoutes, { identity });
 }

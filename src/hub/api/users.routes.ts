@@ -17,6 +17,8 @@ export interface HubApiOptions {
   userModelExtras: UserModelExtra[];
   /** The S3 endpoint URL users' tools should use (read per request: the port is known once bound). */
   s3EndpointUrl: () => string;
+  /** Runs before a user is deleted: the hub stops the user's servers, which would otherwise run on. */
+  beforeUserRemoved?: (user: User) => Promise<void>;
 }
 
 const userSchema = {
@@ -180,6 +182,7 @@ export async function usersRoutes(app: FastifyInstance, opts: HubApiOptions): Pr
       if (req.params.name === req.principal.user?.name) {
         throw new TerraHubError('TH_BAD_REQUEST', 'admins cannot delete themselves');
       }
+      await opts.beforeUserRemoved?.(users.get(req.params.name));
       users.remove(req.params.name);
       return reply.status(204).send();
     },
