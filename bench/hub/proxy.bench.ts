@@ -1,7 +1,7 @@
 /**
  * The hub's proxy against configurable-http-proxy (JupyterHub's proxy), in front of the same trivial backend
  * (bench/hub/backend.js, its own process): small HTTP requests with wrk at concurrency 1, 20 and 100, and
- * WebSocket echo round trips with `ws` clients. TerraHub authenticates every request (an API token in the
+ * WebSocket echo round trips with `ws` clients in a process of their own (bench/hub/ws-load.js). TerraHub authenticates every request (an API token in the
  * Authorization header, as a script would send); configurable-http-proxy checks nothing.
  *
  *   npx tsx bench/hub/proxy.bench.ts [seconds per run, default 10]
@@ -14,7 +14,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import WebSocket from 'ws';
 import { loadConfig } from '../../src/core/config/load.ts';
 import { createLogger } from '../../src/core/log.ts';
 import { startTerraHub } from '../../src/server/terrahub.ts';
@@ -71,26 +70,12 @@ async function wrk(
   return { rps, latency: `p50 ${p50}, p99 ${p99}` };
 }
 
-/** WebSocket round trips per second: `clients` sockets each send, await the echo, and send again. */
-async function wsRoundTrips(url: string, clients: number, headers: Record<string, string>): Promise<number> {
-  let count = 0;
-  const end = Date.now() + SECONDS * 1000;
-  await Promise.all(
-    Array.from({ length: clients }, async () => {
-      const ws = new WebSocket(url, { headers });
-      await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
-      await new Promise<void>((resolve) => {
-        ws.on('message', () => {
-          count++;
-          if (Date.now() < end) ws.send('ping');
-          else resolve();
-        });
-        ws.send('ping');
-      });
-      ws.close();
-    }),
-  );
-  return count / SECONDS;
+/** WebSocket round trips per second, measured by bench/hub/ws-load.js in a process of its own. */
+async function wsRoundTrips(url: string, clients: number, authorization?: string): Promise<number> {
+  const args = [join(import.meta.dirname, 'ws-load.js'), url, String(clients), String(SECONDS)];
+  if (authorization) args.push(authorization);
+  const { stdout } = await promisify(execFile)(process.execPath, args, { encoding: 'utf8' });
+  return Number(stdout.trim());
 }
 
 async function main(): Promise<void> {
@@ -155,10 +140,8 @@ async function main(): Promise<void> {
       );
     }
     for (const c of [1, 20, 100]) {
-      const th = await wsRoundTrips(`${hub.url.replace('http', 'ws')}/user/bench/ws`, c, {
-        authorization: `token ${token}`,
-      });
-      const ch = await wsRoundTrips(`ws://127.0.0.1:${chpPort}/user/bench/ws`, c, {});
+      const th = await wsRoundTrips(`${hub.url.replace('http', 'ws')}/user/bench/ws`, c, `token ${token}`);
+      const ch = await wsRoundTrips(`ws://127.0.0.1:${chpPort}/user/bench/ws`, c);
       console.log(
         `ws   c=${String(c).padStart(3)} terrahub ${th.toFixed(0)} msg/s, chp ${ch.toFixed(0)} msg/s, ratio ${(th / ch).toFixed(2)}`,
       );
