@@ -54,20 +54,28 @@ done
 TH=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['url'])" "$WORK/terrahub.json")
 TT="http://127.0.0.1:$TPORT"
 
-# 4. The same tiles for both: half over each COG, across its zoom range.
+# 4. The same tiles for both: half over each COG, across its zoom range. Each phase (warm-up, c=1, c=16)
+#    draws its own list (its own seeds), so the measured tiles are mostly ones not drawn before (the lowest
+#    zooms have few tiles, which repeat): a repeated tile would be served from TerraHub's decoded-block
+#    cache, which TiTiler (reopening the file per request) lacks.
 half=$((TILES / 2))
-npx tsx bench/tiles/tile-list.ts "$WORK/s2.tif" "$half" 1 > "$WORK/s2.tiles"
-npx tsx bench/tiles/tile-list.ts "$WORK/rgb.tif" "$half" 2 > "$WORK/rgb.tiles"
+tile_lists() { # name, seed of the s2 list, seed of the rgb list
+  npx tsx bench/tiles/tile-list.ts "$WORK/s2.tif" "$half" "$2" > "$WORK/s2.tiles"
+  npx tsx bench/tiles/tile-list.ts "$WORK/rgb.tif" "$half" "$3" > "$WORK/rgb.tiles"
+  urls "$TH/api/data/v1" "s3://bench/s2.tif" "s3://bench/rgb.tif" | shuf --random-source=<(yes) > "$WORK/terrahub.$1.urls"
+  urls "$TT" "$WORK/s2.tif" "$WORK/rgb.tif" | shuf --random-source=<(yes) > "$WORK/titiler.$1.urls"
+}
 urls() { # base, url-of-s2, url-of-rgb
   sed "s#^#$1/cog/tiles/WebMercatorQuad/#; s#\$#.png?url=$2\&rescale=0,10000#" "$WORK/s2.tiles"
   sed "s#^#$1/cog/tiles/WebMercatorQuad/#; s#\$#.png?url=$3#" "$WORK/rgb.tiles"
 }
-urls "$TH/api/data/v1" "s3://bench/s2.tif" "s3://bench/rgb.tif" | shuf --random-source=<(yes) > "$WORK/terrahub.urls"
-urls "$TT" "$WORK/s2.tif" "$WORK/rgb.tif" | shuf --random-source=<(yes) > "$WORK/titiler.urls"
+tile_lists warm 101 102
+tile_lists c1 1 2
+tile_lists c16 3 4
 
-# 5. Warm both (headers, caches, imports), then measure.
-npx tsx bench/tiles/load.ts "$WORK/terrahub.urls" 4 "$TOKEN" > /dev/null
-npx tsx bench/tiles/load.ts "$WORK/titiler.urls" 4 > /dev/null
+# 5. Warm both (headers, imports, the first blocks), then measure.
+npx tsx bench/tiles/load.ts "$WORK/terrahub.warm.urls" 4 "$TOKEN" > /dev/null
+npx tsx bench/tiles/load.ts "$WORK/titiler.warm.urls" 4 > /dev/null
 # CPU ticks (user + system, every thread) of a process and its children.
 ticks() {
   local t=0 p
@@ -86,8 +94,8 @@ measure() { # pid urls concurrency [token]
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB; $(date -u '+%Y-%m-%d %H:%M UTC')"
 for c in 1 16; do
   echo "concurrency $c, load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
-  th=$(measure "${pids[0]}" "$WORK/terrahub.urls" "$c" "$TOKEN")
-  tt=$(measure "${pids[1]}" "$WORK/titiler.urls" "$c")
+  th=$(measure "${pids[0]}" "$WORK/terrahub.c$c.urls" "$c" "$TOKEN")
+  tt=$(measure "${pids[1]}" "$WORK/titiler.c$c.urls" "$c")
   echo "concurrency $c terrahub: $th"
   echo "concurrency $c titiler:  $tt"
   python3 - "$th" "$tt" <<'PY'
