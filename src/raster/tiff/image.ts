@@ -28,6 +28,8 @@ export interface TiffImage {
   chunksAcross: number;
   chunksDown: number;
   jpegTables: Uint8Array | null;
+  /** LercParameters: [LERC version, additional compression (0 none, 1 deflate, 2 zstd)]. */
+  lercParameters: number[] | null;
 }
 
 export function describeImage(ifd: Ifd): TiffImage {
@@ -73,6 +75,7 @@ export function describeImage(ifd: Ifd): TiffImage {
     chunksAcross,
     chunksDown,
     jpegTables: bytes(ifd, Tag.JPEGTables),
+    lercParameters: nums(ifd, Tag.LercParameters) ?? null,
   };
 }
 
@@ -116,5 +119,6 @@ export function chunkLayout(img: TiffImage, index: number, littleEndian: boolean
     bitsPerSample: img.bitsPerSample,
     float: img.sampleFormat === 3,
     jpegTables: img.jpegTables,
+    lercParameters: img.lercParameters,
   };
 }

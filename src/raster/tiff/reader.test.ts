@@ -135,6 +135,13 @@ describe('TIFF reader against GDAL', { skip: !hasGdal && 'GDAL (python3-gdal) is
       'RGB.byte.tif',
       ['-co', 'COMPRESS=WEBP', '-co', 'WEBP_LOSSLESS=YES', '-co', 'TILED=YES'],
     ],
+    ['LERC (lossless), pixel interleaved', 'RGB.byte.tif', ['-co', 'COMPRESS=LERC', '-co', 'TILED=YES']],
+    [
+      'LERC + DEFLATE, float32, band interleaved',
+      'shade.tif',
+      ['-ot', 'Float32', '-co', 'COMPRESS=LERC_DEFLATE', '-co', 'INTERLEAVE=BAND'],
+    ],
+    ['LERC + ZSTD, uint16', 'RGBA.uint16.tif', ['-co', 'COMPRESS=LERC_ZSTD', '-co', 'TILED=YES']],
     [
       'internal mask with overviews (COG)',
       'RGB.byte.tif',

@@ -7,6 +7,7 @@ import { TerraHubError } from '../../../core/errors.ts';
 import { Compression } from '../tags.ts';
 import { lzwDecode } from './lzw.ts';
 import { packbitsDecode } from './packbits.ts';
+import { decodeLerc } from './lerc.ts';
 import { zstdDecompress } from './zstd.ts';
 
 export interface ChunkLayout {
@@ -23,6 +24,8 @@ export interface ChunkLayout {
   /** True for IEEE floating point samples. */
   float: boolean;
   jpegTables: Uint8Array | null;
+  /** LercParameters: [LERC version, additional compression (0 none, 1 deflate, 2 zstd)]. */
+  lercParameters: number[] | null;
 }
 
 /**
@@ -64,6 +67,8 @@ async function decompress(l: ChunkLayout, data: Uint8Array, expected: number): P
       return decodeJpeg(l, data);
     case Compression.WebP:
       return decodeWebp(l, data);
+    case Compression.LERC:
+      return decodeLerc(l, data, expected);
     default:
       throw unsupported(`compression ${l.compression}`);
   }
