@@ -10,7 +10,7 @@
 import { TerraHubError } from '../../core/errors.ts';
 import { validateGeometry } from '../geometry.ts';
 import { RELATE_OPS } from '../geometry.relate.ts';
-import { normalizeInstant } from '../time.ts';
+import { cql2Instant } from '../cql2/temporal.sql.ts';
 import { temporalSql } from './cql2.temporal.postgres.ts';
 import { field, fieldText, type Params } from './sql.postgres.ts';
 
@@ -50,11 +50,6 @@ function op(n: Node): { op: string; args: Node[] } | null {
 }
 
 /** A CQL2 TIMESTAMP or DATE literal, normalized (string order is time order). */
-export function instant(n: Record<string, unknown>): string {
-  const raw = n['timestamp'] ?? n['date'];
-  return normalizeInstant(raw) ?? bad(`${JSON.stringify(raw)} is not an RFC 3339 timestamp or date`);
-}
-
 export function arity(o: { op: string; args: Node[] }, n: number): void {
   if (o.args.length !== n) bad(`"${o.op}" takes ${n} argument(s), got ${o.args.length}`);
 }
@@ -162,7 +157,7 @@ class Compiler {
       const f = field(n['property']);
       return { sql: f.sql, kind: f.kind };
     }
-    if ('timestamp' in n || 'date' in n) return { lit: this.instant(n) };
+    if ('timestamp' in n || 'date' in n) return { lit: cql2Instant(n) };
     const o = op(n);
     if (!o) bad(`unexpected ${JSON.stringify(n)}`);
     const two = () => {
@@ -239,10 +234,6 @@ class Compiler {
 
   sqlOf(v: Val): string {
     return 'lit' in v ? this.bindLit(v.lit) : v.sql;
-  }
-
-  instant(n: Record<string, unknown>): string {
-    return instant(n);
   }
 
   array(n: Node): string {

@@ -2,9 +2,8 @@
  * CQL2 temporal operators for the postgres driver: each operand an interval [start, end] of normalized ISO
  * text (an instant is [t, t]; a DATE is its whole day; `..` an open end), related as CQL2 defines.
  */
-import { temporalCondition } from '../cql2/temporal.sql.ts';
-import { normalizeInstant } from '../time.ts';
-import { arity, bad, instant, isObj } from './cql2.postgres.ts';
+import { literalBounds, temporalCondition } from '../cql2/temporal.sql.ts';
+import { arity, bad, isObj } from './cql2.postgres.ts';
 import { field, fieldText } from './sql.postgres.ts';
 
 type Node = unknown;
@@ -25,20 +24,8 @@ function interval(n: Node): [string, string] {
     const f = fieldText(field(p));
     return [f, f];
   }
-  if (isObj(n) && ('timestamp' in n || 'date' in n)) {
-    const t = instant(n);
-    const end = 'date' in n ? new Date(Date.parse(t) + 86_399_999).toISOString() : t;
-    return [lit(t), lit(end)];
-  }
-  if (isObj(n) && Array.isArray(n['interval']) && n['interval'].length === 2) {
-    const [a, b] = n['interval'] as [unknown, unknown];
-    const end = (x: unknown, open: string) =>
-      x === '..'
-        ? open
-        : (normalizeInstant(typeof x === 'object' && x ? Object.values(x)[0] : x) ??
-          bad(`bad interval bound ${JSON.stringify(x)}`));
-    return [lit(end(a, '0000-01-01T00:00:00.000Z')), lit(end(b, '9999-12-31T23:59:59.999Z'))];
-  }
+  const bounds = literalBounds(n);
+  if (bounds) return [lit(bounds[0]), lit(bounds[1])];
   bad('temporal operators take a property, a timestamp, a date or an interval');
 }
 

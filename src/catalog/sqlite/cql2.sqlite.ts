@@ -4,10 +4,9 @@
  * filters, sorting and keyset paging run together in one query.
  */
 import { TerraHubError } from '../../core/errors.ts';
-import { normalizeInstant } from '../time.ts';
 import { fieldSql, rtreeSql, type SqlPart } from './search.sqlite.ts';
 import { converse, NEEDS_INTERSECTION, SPATIAL_OPS, toGeometry } from '../cql2/ops.ts';
-import { temporalCondition } from '../cql2/temporal.sql.ts';
+import { cql2Instant, literalBounds, temporalCondition } from '../cql2/temporal.sql.ts';
 import { geometryBbox, validateGeometry } from '../geometry.ts';
 import { RELATE_OPS, toJsts } from '../geometry.relate.ts';
 import IsValidOp from 'jsts/org/locationtech/jts/operation/valid/IsValidOp.js';
@@ -132,7 +131,7 @@ class Compiler {
       if (n['property'] === 'geometry') bad('geometry can only be used with spatial operators');
       return fieldSql(n['property']);
     }
-    if ('timestamp' in n || 'date' in n) return this.param(this.instant(n));
+    if ('timestamp' in n || 'date' in n) return this.param(cql2Instant(n));
     const o = op(n);
     if (!o) bad(`unexpected ${JSON.stringify(n)}`);
     switch (o.op) {
@@ -158,11 +157,6 @@ class Compiler {
     }
     // A boolean predicate used as a value (e.g. `s_intersects(...) = true`).
     return this.bool(n);
-  }
-
-  instant(n: Record<string, unknown>): string {
-    const raw = n['timestamp'] ?? n['date'];
-    return normalizeInstant(raw) ?? bad(`${JSON.stringify(raw)} is not an RFC 3339 timestamp or date`);
   }
 
   array(n: Node): string {
@@ -234,20 +228,8 @@ class Compiler {
       const f = fieldSql(p);
       return [f, f];
     }
-    if (isObj(n) && ('timestamp' in n || 'date' in n)) {
-      const t = this.instant(n);
-      const end = 'date' in n ? new Date(Date.parse(t) + 86_399_999).toISOString() : t;
-      return [lit(t), lit(end)];
-    }
-    if (isObj(n) && Array.isArray(n['interval']) && n['interval'].length === 2) {
-      const [a, b] = n['interval'] as [unknown, unknown];
-      const end = (x: unknown, open: string) =>
-        x === '..'
-          ? open
-          : (normalizeInstant(typeof x === 'object' && x ? Object.values(x)[0] : x) ??
-            bad(`bad interval bound ${JSON.stringify(x)}`));
-      return [lit(end(a, '0000-01-01T00:00:00.000Z')), lit(end(b, '9999-12-31T23:59:59.999Z'))];
-    }
+    const bounds = literalBounds(n);
+    if (bounds) return [lit(bounds[0]), lit(bounds[1])];
     bad('temporal operators take a property, a timestamp, a date or an interval');
   }
 

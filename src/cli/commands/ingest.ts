@@ -7,7 +7,6 @@ import { basename } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import { Command } from 'commander';
 import { TerraHubError } from '../../core/errors.ts';
-import type { Principal } from '../../core/identity/index.ts';
 import { parseCogOptions } from '../../raster/cog/options.ts';
 import { datetimeFromFilename } from '../../raster/cog/stac-item.ts';
 import { expandInputs, ingestFiles, type IngestTarget } from '../../raster/io/ingest.ts';
@@ -15,23 +14,13 @@ import { remoteIngestTarget, s3ClientFor } from '../../raster/io/ingest-remote.t
 import { TerraHubClient } from '../../sdk/client.ts';
 import type { Services } from '../../server/services.ts';
 import { CliError, env, EXIT, withServices } from '../context.ts';
+import { ensureOwnBucket, writerPrincipal } from '../local-writer.ts';
 
 /** Storage and catalog of `s`, acting as user `userName` (with storage and catalog-writing rights). */
 export function servicesIngestTarget(s: Services, userName: string): IngestTarget {
-  const user = s.identity.users.get(userName);
-  const p: Principal = {
-    user,
-    scopes: new Set(['storage', 'read:catalog', 'write:catalog']),
-    tokenId: null,
-  };
+  const p = writerPrincipal(s, userName);
   return {
-    async ensureBucket(bucket) {
-      try {
-        await s.storage.createBucket(p, bucket);
-      } catch (e) {
-        if (!(e instanceof TerraHubError && e.code === 'TH_S3_BUCKET_OWNED')) throw e;
-      }
-    },
+    ensureBucket: (bucket) => ensureOwnBucket(s, p, bucket),
     async ensureCollection(id, create) {
       try {
         await s.catalog.getStoredCollection(p, id);

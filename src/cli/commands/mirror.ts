@@ -6,27 +6,17 @@
 import { SingleBar } from 'cli-progress';
 import { Command } from 'commander';
 import { TerraHubError } from '../../core/errors.ts';
-import type { Principal } from '../../core/identity/index.ts';
 import type { Services } from '../../server/services.ts';
 import { mirror, type MirrorTarget } from '../../stac-mirror/mirror.ts';
 import { StacSource } from '../../stac-mirror/stac-source.ts';
 import { CliError, env, EXIT, withServices } from '../context.ts';
+import { ensureOwnBucket, writerPrincipal } from '../local-writer.ts';
 
 /** Catalog and storage of `s`, acting as user `userName` (with storage and catalog-writing rights). */
 export function servicesMirrorTarget(s: Services, userName: string): MirrorTarget {
-  const p: Principal = {
-    user: s.identity.users.get(userName),
-    scopes: new Set(['storage', 'read:catalog', 'write:catalog']),
-    tokenId: null,
-  };
+  const p = writerPrincipal(s, userName);
   return {
-    async ensureBucket(bucket) {
-      try {
-        await s.storage.createBucket(p, bucket);
-      } catch (e) {
-        if (!(e instanceof TerraHubError && e.code === 'TH_S3_BUCKET_OWNED')) throw e;
-      }
-    },
+    ensureBucket: (bucket) => ensureOwnBucket(s, p, bucket),
     async ensureCollection(doc) {
       try {
         await s.catalog.getStoredCollection(p, String(doc['id']));
