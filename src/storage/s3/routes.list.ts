@@ -4,9 +4,10 @@
  * (UTF-8 bytes). A common prefix is skipped over in the index rather than walked key by key.
  */
 import { TerraHubError } from '../../core/errors.ts';
-import type { ObjectStore } from '../store/object-store.ts';
-import type { ObjectInfo } from '../store/object-store.ts';
+import type { ListedObject, ObjectStore } from '../store/object-store.ts';
 import { bucketOf, requireRead, xmlReply, type S3Ctx } from './context.ts';
+import { readAheadOf } from './list-ahead.ts';
+import { contentsXml, prefixesXml } from './list-xml.ts';
 import { uriEncode } from './sigv4.ts';
 import { doc, el } from './xml.ts';
 
@@ -14,7 +15,7 @@ import { doc, el } from './xml.ts';
 const PAST = '\u{10FFFF}';
 
 export interface Listing {
-  contents: ObjectInfo[];
+  contents: ListedObject[];
   prefixes: string[];
   truncated: boolean;
   /** The last key or common prefix returned: where the next page starts. */
@@ -99,7 +100,10 @@ export async function listObjects(c: S3Ctx) {
   } else {
     marker = (v2 ? q.get('start-after') : q.get('marker')) ?? '';
   }
-  const listing = await listKeys(c.svc.store, bucket, { prefix, delimiter, marker, maxKeys });
+  const params = { prefix, delimiter, marker, maxKeys };
+  const ahead = readAheadOf(c.svc.store);
+  const listing = ahead.take(bucket, params) ?? (await listKeys(c.svc.store, bucket, params));
+  ahead.after(bucket, params, listing);
   // max-keys=0 asks for no keys, not for a page: S3 answers it untruncated.
   if (maxKeys === 0) listing.truncated = false;
   const ownerName = b.ownerId === null ? 'terrahub' : String(b.ownerId);
@@ -122,17 +126,6 @@ export async function listObjects(c: S3Ctx) {
   if (delimiter) body += el('Delimiter', enc(delimiter));
   if (encodingType) body += el('EncodingType', encodingType);
   body += el('IsTruncated', listing.truncated);
-  for (const o of listing.contents) {
-    body +=
-      '<Contents>' +
-      el('Key', enc(o.key)) +
-      el('LastModified', o.lastModified.toISOString()) +
-      el('ETag', o.etag) +
-      el('Size', o.size) +
-      el('StorageClass', 'STANDARD') +
-      (withOwner ? owner : '') +
-      '</Contents>';
-  }
-  for (const p of listing.prefixes) body += `<CommonPrefixes>${el('Prefix', enc(p))}</CommonPrefixes>`;
+  body += contentsXml(listing.contents, enc, withOwner ? owner : '') + prefixesXml(listing.prefixes, enc);
   return xmlReply(c, doc('ListBucketResult', body));
 }

@@ -5,6 +5,7 @@
  */
 import { TerraHubError } from '../../core/errors.ts';
 import { bucketOf, requireRead, xmlReply, type S3Ctx } from './context.ts';
+import { prefixesXml, versionsXml } from './list-xml.ts';
 import { listKeys } from './routes.list.ts';
 import { uriEncode } from './sigv4.ts';
 import { doc, el } from './xml.ts';
@@ -40,19 +41,7 @@ export async function listVersions(c: S3Ctx) {
   if (listing.truncated && listing.last !== null) {
     body += el('NextKeyMarker', enc(listing.last)) + el('NextVersionIdMarker', 'null');
   }
-  for (const o of listing.contents) {
-    body +=
-      '<Version>' +
-      el('Key', enc(o.key)) +
-      el('VersionId', 'null') +
-      el('IsLatest', true) +
-      el('LastModified', o.lastModified.toISOString()) +
-      el('ETag', o.etag) +
-      el('Size', o.size) +
-      el('StorageClass', 'STANDARD') +
-      `<Owner>${el('ID', ownerName)}${el('DisplayName', ownerName)}</Owner>` +
-      '</Version>';
-  }
-  for (const p of listing.prefixes) body += `<CommonPrefixes>${el('Prefix', enc(p))}</CommonPrefixes>`;
+  const owner = `<Owner>${el('ID', ownerName)}${el('DisplayName', ownerName)}</Owner>`;
+  body += versionsXml(listing.contents, enc, owner) + prefixesXml(listing.prefixes, enc);
   return xmlReply(c, doc('ListVersionsResult', body));
 }

@@ -20,6 +20,7 @@ import { ReaderPins, SyncReads, VersionReader } from './fs-read.ts';
 import { fsyncDirs, newVersionId, partsEtag, processAlive, removeQuietly, writeDurably } from './fs-write.ts';
 import type {
   ByteRange,
+  ListedObject,
   ListOptions,
   ObjectInfo,
   ObjectMeta,
@@ -196,13 +197,17 @@ export class FsObjectStore implements ObjectStore {
     return old !== null;
   }
 
-  async list(bucket: string, opts: ListOptions): Promise<ObjectInfo[]> {
+  async list(bucket: string, opts: ListOptions): Promise<ListedObject[]> {
     this.requireBucket(bucket);
-    return this.index.list(bucket, opts.prefix ?? '', opts.after ?? '', opts.limit).map(strip);
+    return this.index.list(bucket, opts.prefix ?? '', opts.after ?? '', opts.limit);
   }
 
   async bucketSize(bucket: string): Promise<number> {
     return this.index.bucketSize(bucket);
+  }
+
+  changeCount(): number {
+    return this.index.changes();
   }
 
   // --- multipart ----------------------------------------------------------------------------------

@@ -25,6 +25,9 @@ export interface ObjectInfo {
   meta: ObjectMeta;
 }
 
+/** What a listing shows of an object (no metadata: a listing of 1,000 keys should not decode 1,000 of it). */
+export type ListedObject = Pick<ObjectInfo, 'key' | 'size' | 'etag' | 'lastModified'>;
+
 /** An inclusive byte range, already checked against the object's size. */
 export interface ByteRange {
   start: number;
@@ -100,9 +103,14 @@ export interface ObjectStore {
   /** True when something was deleted. */
   delete(bucket: string, key: string): Promise<boolean>;
   /** Keys in S3 order (UTF-8 byte order), after `after`, at most `limit`. */
-  list(bucket: string, opts: ListOptions): Promise<ObjectInfo[]>;
+  list(bucket: string, opts: ListOptions): Promise<ListedObject[]>;
   /** Total bytes of the objects in a bucket. */
   bucketSize(bucket: string): Promise<number>;
+  /**
+   * A number that changes whenever any object changes (where the driver can tell cheaply): listings read
+   * ahead are reused only while it stays the same.
+   */
+  changeCount?(): number;
 
   createUpload(bucket: string, key: string, meta: ObjectMeta): Promise<string>;
   getUpload(uploadId: string): Promise<UploadInfo | null>;
