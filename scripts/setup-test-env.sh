@@ -26,6 +26,9 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   }
 fi
 
+# The proxy's native WebSocket relay (npm ci builds it; this rebuilds it when its source changed).
+node src/hub/proxy/native/build.js
+
 # Python venv of test clients (boto3, pystac-client, ...), rebuilt when tests/requirements.txt changes.
 VENV=.venv
 stamp="$VENV/.requirements.sha256"

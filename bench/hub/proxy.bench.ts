@@ -1,16 +1,19 @@
 /**
  * The hub's proxy against configurable-http-proxy (JupyterHub's proxy), in front of the same trivial backend
  * (bench/hub/backend.js, its own process): small HTTP requests with wrk at concurrency 1, 20 and 100, and
- * WebSocket echo round trips with `ws` clients in a process of their own (bench/hub/ws-load.js). TerraHub authenticates every request (an API token in the
- * Authorization header, as a script would send); configurable-http-proxy checks nothing.
+ * WebSocket echo round trips with `ws` clients in a process of their own (bench/hub/ws-load.js). TerraHub
+ * authenticates every request (an API token in the Authorization header, as a script would send);
+ * configurable-http-proxy checks nothing.
  *
  *   npx tsx bench/hub/proxy.bench.ts [seconds per run, default 10]
  *
- * Needs `wrk` (apt-get install wrk). Prints one line per run and the ratio TerraHub / CHP.
+ * Needs `wrk` (apt-get install wrk). Prints one line per run and the ratio TerraHub / CHP, with the CPU time
+ * per request or message of the process in front (the backend alone, CHP's process, or TerraHub's, whose
+ * native WebSocket relay thread counts too): under other load, the CPU ratio is the steadier measure.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { promisify } from 'node:util';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -18,6 +21,8 @@ import { loadConfig } from '../../src/core/config/load.ts';
 import { createLogger } from '../../src/core/log.ts';
 import { startTerraHub } from '../../src/server/terrahub.ts';
 import { localLaunchState } from '../../src/hub/launcher/local.ts';
+import { ActivityTracker } from '../../src/hub/proxy/activity.ts';
+import { Relay } from '../../src/hub/proxy/relay.ts';
 
 const SECONDS = Number(process.argv[2] ?? 10);
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -68,6 +73,26 @@ async function wrk(
   const non2xx = /Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1];
   if (non2xx) throw new Error(`${url}: ${non2xx} failed responses`);
   return { rps, latency: `p50 ${p50}, p99 ${p99}` };
+}
+
+/** CPU seconds (user + system) a process has used so far: this process's own, or another's from /proc. */
+function cpuSeconds(pid?: number): number {
+  if (pid === undefined) {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1e6;
+  }
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (100 Hz)
+}
+
+/** Runs `fn` and returns its result with the CPU microseconds the proxy process spent per operation. */
+async function measured<T extends { ops: number }>(
+  pid: number | undefined,
+  fn: () => Promise<T>,
+): Promise<T & { cpuUs: number }> {
+  const c0 = cpuSeconds(pid);
+  const r = await fn();
+  return { ...r, cpuUs: ((cpuSeconds(pid) - c0) * 1e6) / Math.max(1, r.ops) };
 }
 
 /** WebSocket round trips per second, measured by bench/hub/ws-load.js in a process of its own. */
@@ -125,25 +150,47 @@ async function main(): Promise<void> {
       chp: { url: `http://127.0.0.1:${chpPort}/user/bench/api/x`, headers: [] as string[] },
       terrahub: { url: `${hub.url}/user/bench/api/x`, headers: [`Authorization: token ${token}`] },
     };
-    console.log(`hub proxy benchmark: ${SECONDS} s per run, wrk, trivial backend in its own process`);
+    const relay = new Relay(new ActivityTracker());
+    console.log(
+      `hub proxy benchmark: ${SECONDS} s per run, wrk, trivial backend in its own process; ` +
+        `TerraHub's WebSocket relay: ${relay.mode}${relay.why ? ` (${relay.why})` : ''}`,
+    );
+    // TerraHub proxies from this very process; CHP and the backend are processes of their own.
+    const pids: Record<string, number | undefined> = {
+      backend: backend.pid,
+      chp: chp.pid,
+      terrahub: undefined,
+    };
+    const cpu = (us: number) => `${us.toFixed(0)} us CPU/op`;
     for (const c of [1, 20, 100]) {
-      const r: Record<string, number> = {};
+      const r: Record<string, { rps: number; cpuUs: number }> = {};
       for (const [name, t] of Object.entries(targets)) {
-        const { rps, latency } = await wrk(t.url, c, t.headers);
-        r[name] = rps;
+        const m = await measured(pids[name], async () => {
+          const w = await wrk(t.url, c, t.headers);
+          return { ...w, ops: w.rps * SECONDS };
+        });
+        r[name] = m;
         console.log(
-          `http c=${String(c).padStart(3)} ${name.padEnd(9)} ${rps.toFixed(0).padStart(7)} req/s  ${latency}`,
+          `http c=${String(c).padStart(3)} ${name.padEnd(9)} ${m.rps.toFixed(0).padStart(7)} req/s  ${m.latency}  ${cpu(m.cpuUs)}`,
         );
       }
       console.log(
-        `http c=${String(c).padStart(3)} ratio terrahub/chp = ${(r['terrahub']! / r['chp']!).toFixed(2)}`,
+        `http c=${String(c).padStart(3)} ratio terrahub/chp = ${(r['terrahub']!.rps / r['chp']!.rps).toFixed(2)}` +
+          `  (CPU per request chp/terrahub = ${(r['chp']!.cpuUs / r['terrahub']!.cpuUs).toFixed(2)})`,
       );
     }
     for (const c of [1, 20, 100]) {
-      const th = await wsRoundTrips(`${hub.url.replace('http', 'ws')}/user/bench/ws`, c, `token ${token}`);
-      const ch = await wsRoundTrips(`ws://127.0.0.1:${chpPort}/user/bench/ws`, c);
+      const ws = async (url: string, auth?: string) => {
+        const rate = await wsRoundTrips(url, c, auth);
+        return { rate, ops: rate * SECONDS };
+      };
+      const th = await measured(undefined, () =>
+        ws(`${hub.url.replace('http', 'ws')}/user/bench/ws`, `token ${token}`),
+      );
+      const ch = await measured(chp.pid, () => ws(`ws://127.0.0.1:${chpPort}/user/bench/ws`));
+      const alone = await ws(`ws://127.0.0.1:${backendPort}/user/bench/ws`);
       console.log(
-        `ws   c=${String(c).padStart(3)} terrahub ${th.toFixed(0)} msg/s, chp ${ch.toFixed(0)} msg/s, ratio ${(th / ch).toFixed(2)}`,
+        `ws   c=${String(c).padStart(3)} backend alone ${alone.rate.toFixed(0)} msg/s, terrahub ${th.rate.toFixed(0)} msg/s (${cpu(th.cpuUs)}), chp ${ch.rate.toFixed(0)} msg/s (${cpu(ch.cpuUs)}), ratio ${(th.rate / ch.rate).toFixed(2)}  (CPU per message chp/terrahub = ${(ch.cpuUs / th.cpuUs).toFixed(2)})`,
       );
     }
   } finally {

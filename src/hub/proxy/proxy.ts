@@ -22,6 +22,7 @@ import type { Spawner } from '../spawner/spawner.ts';
 import type { ActivityTracker } from './activity.ts';
 import { decideAccess, ownerOf, segmentAfterOwner } from './access.ts';
 import { proxyErrorPage, type ErrorPage } from './pages.ts';
+import { Relay, type RelayedSocket } from './relay.ts';
 
 export interface ProxyDeps {
   identity: Identity;
@@ -33,6 +34,8 @@ export interface ProxyDeps {
   overQuota: (user: User) => boolean;
   /** Whether the origin is served over https (for X-Forwarded-Proto). */
   secure: boolean;
+  /** 'js' relays WebSockets in JavaScript even when the native relay is built (tests, comparisons). */
+  relay?: 'auto' | 'js';
 }
 
 const HOP_BY_HOP = new Set([
@@ -66,10 +69,20 @@ const DECISION_TTL_MS = 1000;
 
 export class UserProxy {
   private agent = new Agent({ keepAlive: true, maxSockets: 256 });
-  private sockets = new Set<Duplex>();
+  private sockets = new Set<RelayedSocket>();
+  private relay: Relay;
   private decisions = new Map<string, { until: number; target: Target }>();
 
-  constructor(private readonly d: ProxyDeps) {}
+  constructor(private readonly d: ProxyDeps) {
+    this.relay = new Relay(d.activity, d.relay ?? 'auto');
+    if (this.relay.mode === 'native') d.log.info({ relay: 'native' }, 'Proxy:WebSocketRelay');
+    else d.log.info({ relay: 'js', why: this.relay.why }, 'Proxy:WebSocketRelay');
+  }
+
+  /** How WebSockets are relayed: 'native' (the addon's thread) or 'js' (piped sockets). */
+  get relayMode(): 'native' | 'js' {
+    return this.relay.mode;
+  }
 
   handles(url: string | undefined): boolean {
     return !!url && url.startsWith('/user/');
@@ -226,7 +239,6 @@ export class UserProxy {
           : refuse(503, 'Service Unavailable'),
     );
     if (!t) return;
-    const uid = t.key;
     socket.on('error', () => socket.destroy());
     const up = request({
       host: '127.0.0.1',
@@ -239,20 +251,12 @@ export class UserProxy {
       let head101 = `HTTP/1.1 101 ${r.statusMessage ?? 'Switching Protocols'}\r\n`;
       for (let i = 0; i < r.rawHeaders.length; i += 2)
         head101 += `${r.rawHeaders[i]}: ${r.rawHeaders[i + 1]}\r\n`;
-      socket.write(head101 + '\r\n');
-      if (backendHead.length) socket.write(backendHead);
-      if (head.length) backend.write(head);
-      this.sockets.add(socket);
-      backend.on('data', (c: Buffer) => this.d.activity.note(uid, 0, c.length));
-      socket.on('data', (c: Buffer) => this.d.activity.note(uid, c.length, 0));
-      backend.pipe(socket).pipe(backend);
-      const close = () => {
-        this.sockets.delete(socket);
-        backend.destroy();
-        socket.destroy();
-      };
-      backend.on('error', close).on('close', close);
-      socket.on('close', close);
+      // Header bytes as Node read them (latin1), then whatever the server sent right after them.
+      const toClient = Buffer.concat([Buffer.from(`${head101}\r\n`, 'latin1'), backendHead]);
+      const relayed = this.relay.start(t.key, socket, backend, head, toClient, () =>
+        this.sockets.delete(relayed),
+      );
+      this.sockets.add(relayed);
     });
     up.on('response', (r) => {
       // The server refused the upgrade: pass its answer on as it is.
