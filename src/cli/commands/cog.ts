@@ -36,6 +36,7 @@ interface CreateFlags {
   overviewResampling?: string;
   predictor?: string;
   level?: string;
+  quality?: string;
   nodata?: string;
   bigtiff?: string;
   threads?: string;
@@ -53,11 +54,15 @@ function createCommand(): Command {
     )
     .argument('<in>', 'input GeoTIFF')
     .argument('<out>', 'output COG (replaced if it exists; written to a temporary name first)')
-    .option('--compress <codec>', 'DEFLATE (default), LZW, ZSTD, WEBP (lossless, uint8 RGB/RGBA) or NONE')
+    .option(
+      '--compress <codec>',
+      'DEFLATE (default), LZW, ZSTD, WEBP (lossless, uint8 RGB/RGBA), JPEG (lossy, uint8 RGB/RGBA: YCbCr 4:2:0, alpha becomes a mask) or NONE',
+    )
     .option('--blocksize <n>', 'tile size in pixels, a multiple of 16 (default 512)')
     .option('--overview-resampling <method>', 'NEAREST (default), AVERAGE, MODE or BILINEAR')
     .option('--predictor <p>', 'NO (default), YES (suits the data type), STANDARD (2) or FLOATING_POINT (3)')
     .option('--level <n>', 'compression level: DEFLATE 1-9 (default 6), ZSTD 1-22 (default 9)')
+    .option('--quality <n>', 'JPEG quality, 1-100 (default 75; GDAL QUALITY)')
     .option('--nodata <value>', "nodata value to declare (a number, nan), or 'none' to drop the source's")
     .option('--bigtiff <mode>', 'IF_NEEDED (default), YES or NO')
     .option('--threads <n>', 'compression threads, or ALL_CPUS (default: all cores)')
@@ -83,6 +88,7 @@ function createCommand(): Command {
         overviewResampling: f.overviewResampling,
         predictor: f.predictor,
         level: f.level,
+        quality: f.quality,
         nodata: f.nodata,
         bigTiff: f.bigtiff,
         threads: f.threads,

@@ -11,7 +11,10 @@ export const COMPRESSION_CODE: Record<CogCompression, number> = {
   LZW: 5,
   ZSTD: 50000,
   WEBP: 50001,
+  JPEG: 7,
 };
+
+const REFERENCE_BLACK_WHITE = 532;
 
 const PREDICTOR_CODE: Record<CogPredictor, number> = { NO: 1, STANDARD: 2, FLOATING_POINT: 3 };
 
@@ -49,6 +52,8 @@ export interface CogIfdParams {
   predictor: CogPredictor;
   /** GDAL_NODATA text, or null for none. */
   nodataText: string | null;
+  /** The JPEGTables tag (quantisation tables shared by all tiles) for JPEG, else null. */
+  jpegTables: Uint8Array | null;
   big: boolean;
 }
 
@@ -88,6 +93,8 @@ function imageIfd(p: CogIfdParams, l: LevelLayout, overview: boolean): IfdSpec {
   let photometric = 1;
   if (main.photometric === 2 && p.bands >= 3) photometric = 2;
   if (main.photometric === 3 && p.bands === 1) photometric = 3;
+  // JPEG tiles hold YCbCr (the encoder converts from RGB); readers convert back, as for GDAL's own.
+  if (p.compress === 'JPEG') photometric = 6;
   const offType = p.big ? 16 : 4;
   const t: IfdSpec = [
     dim(Tag.ImageWidth, l.width),
@@ -97,16 +104,24 @@ function imageIfd(p: CogIfdParams, l: LevelLayout, overview: boolean): IfdSpec {
     short(Tag.Photometric, photometric),
     short(Tag.SamplesPerPixel, p.bands),
     short(Tag.PlanarConfig, 1),
-    short(Tag.Predictor, PREDICTOR_CODE[p.predictor]),
     dim(Tag.TileWidth, p.blockSize),
     dim(Tag.TileLength, p.blockSize),
     { tag: Tag.TileOffsets, type: offType, values: l.offsets },
     { tag: Tag.TileByteCounts, type: offType, values: l.byteCounts },
     short(Tag.SampleFormat, ...Array<number>(p.bands).fill(sampleFormat(p.dataType))),
   ];
+  // JPEG has no predictor; GDAL leaves the tag out there.
+  if (p.compress !== 'JPEG') t.push(short(Tag.Predictor, PREDICTOR_CODE[p.predictor]));
   if (overview) t.push(long(Tag.NewSubfileType, 1));
-  if (main.extraSamples.length > 0 && main.extraSamples.length < p.bands)
+  // Not when the alpha band became the mask (JPEG): then the file has fewer bands than the source.
+  if (main.extraSamples.length > 0 && main.extraSamples.length < p.bands && p.bands === src.bandCount)
     t.push(short(Tag.ExtraSamples, ...main.extraSamples));
+  if (p.jpegTables) {
+    t.push({ tag: Tag.JPEGTables, type: 7, values: p.jpegTables });
+    t.push(short(Tag.YCbCrSubSampling, 2, 2));
+    // libtiff's default for YCbCr, which it writes for GDAL: [0, 255, 128, 255, 128, 255] as RATIONALs.
+    t.push({ tag: REFERENCE_BLACK_WHITE, type: 5, values: [0, 1, 255, 1, 128, 1, 255, 1, 128, 1, 255, 1] });
+  }
   const cmap = nums(main.ifd, Tag.ColorMap);
   if (photometric === 3 && cmap) t.push(short(Tag.ColorMap, ...cmap));
   if (p.nodataText !== null) t.push({ tag: Tag.GdalNodata, type: 2, values: p.nodataText });
@@ -132,6 +147,13 @@ function maskIfd(p: CogIfdParams, l: LevelLayout, overview: boolean): IfdSpec {
     { tag: Tag.TileByteCounts, type: offType, values: l.maskByteCounts ?? [] },
     short(Tag.SampleFormat, 1),
   ];
+}
+
+/** Whether the source's last band is an alpha band (associated or unassociated, as GDAL counts it). */
+export function alphaIsLast(src: Pick<CogSource, 'images'>): boolean {
+  const es = src.images[0]?.extraSamples ?? [];
+  const last = es[es.length - 1];
+  return last === 1 || last === 2;
 }
 
 /** IFDs in GDAL's COG order: full resolution, its mask, the overviews, then the overview masks. */

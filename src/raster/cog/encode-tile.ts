@@ -6,11 +6,14 @@ import { promisify } from 'node:util';
 import { constants, deflate, deflateSync, type ZlibOptions } from 'node:zlib';
 import { lzwEncode } from '../tiff/codecs/lzw.ts';
 import { zstdCompress } from '../tiff/codecs/zstd.ts';
+import { encodeJpegTile } from './jpeg-tile.ts';
 import type { CogCompression, CogPredictor } from './options.ts';
 
 export interface TileSpec {
   compress: CogCompression;
   level: number | null;
+  /** JPEG quality (1-100). */
+  quality?: number;
   predictor: CogPredictor;
   width: number;
   height: number;
@@ -134,5 +137,7 @@ export async function encodeTile(raw: Uint8Array, s: TileSpec): Promise<Uint8Arr
       const img = sharp(b, { raw: { width: s.width, height: s.height, channels: s.samples as 3 | 4 } });
       return img.webp({ lossless: true, effort: 4 }).toBuffer();
     }
+    case 'JPEG':
+      return encodeJpegTile(b, s.width, s.height, s.quality ?? 75);
   }
 }

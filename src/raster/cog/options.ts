@@ -5,7 +5,7 @@
 import { TerraHubError } from '../../core/errors.ts';
 import type { DataType } from '../types.ts';
 
-export type CogCompression = 'NONE' | 'DEFLATE' | 'LZW' | 'ZSTD' | 'WEBP';
+export type CogCompression = 'NONE' | 'DEFLATE' | 'LZW' | 'ZSTD' | 'WEBP' | 'JPEG';
 export type CogResampling = 'NEAREST' | 'AVERAGE' | 'MODE' | 'BILINEAR';
 export type CogPredictor = 'NO' | 'STANDARD' | 'FLOATING_POINT';
 export type CogBigTiff = 'IF_NEEDED' | 'YES' | 'NO';
@@ -16,6 +16,8 @@ export interface CogOptions {
   compress: CogCompression;
   /** Compression level (DEFLATE 1-12 mapped to zlib's 1-9, ZSTD 1-22); null for the codec's default. */
   level: number | null;
+  /** JPEG quality, 1-100 (GDAL's QUALITY; default 75). */
+  quality: number;
   predictor: CogPredictor;
   overviewResampling: CogResampling;
   /** Overrides the source's nodata; `'none'` removes it. */
@@ -29,6 +31,7 @@ export const DEFAULT_COG_OPTIONS: CogOptions = {
   blockSize: 512,
   compress: 'DEFLATE',
   level: null,
+  quality: 75,
   predictor: 'NO',
   overviewResampling: 'NEAREST',
   nodata: null,
@@ -62,12 +65,25 @@ export function parseCogOptions(
     o.blockSize = n;
   }
   if (raw.compress !== undefined)
-    o.compress = oneOf<CogCompression>('compress', raw.compress, ['NONE', 'DEFLATE', 'LZW', 'ZSTD', 'WEBP']);
+    o.compress = oneOf<CogCompression>('compress', raw.compress, [
+      'NONE',
+      'DEFLATE',
+      'LZW',
+      'ZSTD',
+      'WEBP',
+      'JPEG',
+    ]);
   if (raw.level !== undefined) {
     const n = Number(raw.level);
     if (!Number.isInteger(n) || n < 1 || n > 22)
       throw bad(`--level must be an integer from 1 to 22 (got "${raw.level}")`);
     o.level = n;
+  }
+  if (raw.quality !== undefined) {
+    const n = Number(raw.quality);
+    if (raw.quality.trim() === '' || !Number.isInteger(n) || n < 1 || n > 100)
+      throw bad(`--quality must be an integer from 1 to 100 (got "${raw.quality}")`);
+    o.quality = n;
   }
   if (raw.predictor !== undefined) {
     const p = raw.predictor.toUpperCase();
@@ -107,23 +123,35 @@ export function parseCogOptions(
   return o;
 }
 
-/** Completes options for a source of `dataType` and `bands` bands, rejecting combinations that cannot work. */
+/**
+ * Completes options for a source of `dataType` and `bands` bands (`alphaLast`: the last band is an alpha
+ * band), rejecting combinations that cannot work.
+ */
 export function resolveCogOptions(
   given: Partial<CogOptions> & { predictorAuto?: boolean },
   dataType: DataType,
   bands: number,
+  alphaLast = false,
 ): CogOptions {
   const o: CogOptions = { ...DEFAULT_COG_OPTIONS, ...given };
   const isFloat = dataType === 'float32' || dataType === 'float64';
   if (given.predictorAuto) o.predictor = isFloat ? 'FLOATING_POINT' : 'STANDARD';
   if (o.predictor === 'FLOATING_POINT' && !isFloat)
     throw bad('--predictor FLOATING_POINT needs float32 or float64 data');
-  if (o.predictor !== 'NO' && (o.compress === 'NONE' || o.compress === 'WEBP')) {
+  if (o.predictor !== 'NO' && (o.compress === 'NONE' || o.compress === 'WEBP' || o.compress === 'JPEG')) {
     throw bad(`--predictor has no effect with --compress ${o.compress}`);
   }
   if (o.compress === 'WEBP' && (dataType !== 'uint8' || (bands !== 3 && bands !== 4))) {
     throw bad('--compress WEBP needs 3 or 4 bands of uint8 (RGB or RGBA)');
   }
+  // JPEG has no alpha: as GDAL's COG driver, an alpha band becomes the per-dataset mask (see jpeg-tile.ts).
+  if (o.compress === 'JPEG' && (dataType !== 'uint8' || !(bands === 3 || (bands === 4 && alphaLast)))) {
+    throw bad(
+      `--compress JPEG needs 3 bands of uint8 (RGB), or 4 with the 4th an alpha band (RGBA); the source has ${bands} band(s) of ${dataType}${bands === 4 && !alphaLast ? ' and no alpha band' : ''}`,
+    );
+  }
+  if (given.quality !== undefined && o.compress !== 'JPEG')
+    throw bad('--quality applies to --compress JPEG only');
   if (o.level !== null && o.compress === 'DEFLATE' && o.level > 12)
     throw bad('--level for DEFLATE is 1 to 12');
   return o;

@@ -6,8 +6,9 @@ import { TYPE_SIZE } from '../tiff/tags.ts';
 
 export interface TagEntry {
   tag: number;
-  /** TIFF field type (3 SHORT, 4 LONG, 16 LONG8, 2 ASCII, 12 DOUBLE, 7 UNDEFINED...). */
+  /** TIFF field type (3 SHORT, 4 LONG, 16 LONG8, 2 ASCII, 12 DOUBLE, 7 UNDEFINED, 5 RATIONAL...). */
   type: number;
+  /** Values; for RATIONAL, numerator and denominator in turn (two numbers per value). */
   values: number[] | string | Uint8Array;
 }
 
@@ -27,7 +28,7 @@ export function ghostArea(hasMask: boolean): string {
 
 function count(e: TagEntry): number {
   if (typeof e.values === 'string') return e.values.length + 1;
-  return e.values.length;
+  return e.type === 5 ? e.values.length >> 1 : e.values.length;
 }
 
 function valueBytes(e: TagEntry): number {
@@ -67,6 +68,7 @@ function writeValues(dv: DataView, at: number, e: TagEntry): void {
         dv.setUint16(at + i * 2, x, true);
         break;
       case 4:
+      case 5: // RATIONAL: each number is one uint32 half of a value.
         dv.setUint32(at + i * 4, x, true);
         break;
       case 12:
@@ -155,4 +157,14 @@ export function headerAndGhost(big: boolean, hasMask: boolean): { bytes: Uint8Ar
   } else dv.setUint32(4, firstIfd, true);
   for (let i = 0; i < ghost.length; i++) bytes[headLen + i] = ghost.charCodeAt(i);
   return { bytes, firstIfd };
+}
+
+/** A tile between its leader (its size as uint32) and its trailer (its last 4 bytes again): GDAL's BLOCK_LEADER / BLOCK_TRAILER. */
+export function framed(data: Uint8Array): Uint8Array {
+  const out = new Uint8Array(data.length + 8);
+  new DataView(out.buffer).setUint32(0, data.length, true);
+  out.set(data, 4);
+  const tail = data.subarray(Math.max(0, data.length - 4));
+  out.set(tail, data.length + 4 + (4 - tail.length));
+  return out;
 }

@@ -10,11 +10,12 @@
  */
 import { BYTES_PER_SAMPLE, typedView } from '../tiff/pixels.ts';
 import type { PixelArray } from '../types.ts';
-import { cogIfds, type CogSource, type LevelLayout } from './cog-ifds.ts';
+import { alphaIsLast, cogIfds, type CogSource, type LevelLayout } from './cog-ifds.ts';
 import type { TileSpec } from './encode-tile.ts';
+import { jpegTables } from './jpeg-tile.ts';
 import type { CogOptions } from './options.ts';
 import { levelSizes, rowSampler, type RowSampler } from './overview.ts';
-import { headerAndGhost, ifdChainSize, serializeIfds } from './tiff-layout.ts';
+import { framed, headerAndGhost, ifdChainSize, serializeIfds } from './tiff-layout.ts';
 
 /** Receives compressed tiles per level, then assembles the file (see io/cog-file-sink.ts). */
 export interface CogSink {
@@ -61,16 +62,6 @@ interface Queued {
   mask: Promise<Uint8Array> | null;
 }
 
-function framed(data: Uint8Array): Uint8Array {
-  // Leader: the size as uint32; trailer: the last 4 bytes again (GDAL's BLOCK_LEADER / BLOCK_TRAILER).
-  const out = new Uint8Array(data.length + 8);
-  new DataView(out.buffer).setUint32(0, data.length, true);
-  out.set(data, 4);
-  const tail = data.subarray(Math.max(0, data.length - 4));
-  out.set(tail, data.length + 4 + (4 - tail.length));
-  return out;
-}
-
 export async function writeCog(
   src: CogSource,
   opts: CogOptions,
@@ -80,16 +71,19 @@ export async function writeCog(
 ): Promise<CogWriteResult> {
   const T = opts.blockSize;
   const dt = src.dataType;
-  const nb = src.bandCount;
+  // JPEG cannot carry alpha: as GDAL's COG driver, the alpha band becomes the per-dataset mask (alpha > 0).
+  const alphaToMask = opts.compress === 'JPEG' && alphaIsLast(src);
+  const nb = alphaToMask ? src.bandCount - 1 : src.bandCount;
   const bps = BYTES_PER_SAMPLE[dt];
   const nodata = opts.nodata === 'none' ? null : (opts.nodata ?? src.nodata);
-  const hasMask = src.masks[0] != null;
+  const hasMask = src.masks[0] != null || alphaToMask;
   const sizes = levelSizes(src.width, src.height, T);
   const rawBytes = sizes.reduce((s, [w, h]) => s + w * h * nb * bps, 0);
   const big = opts.bigTiff === 'YES' || (opts.bigTiff === 'IF_NEEDED' && rawBytes > 4_000_000_000);
   const spec: TileSpec = {
     compress: opts.compress,
     level: opts.level,
+    quality: opts.quality,
     predictor: opts.predictor,
     width: T,
     height: T,
@@ -225,11 +219,18 @@ export async function writeCog(
     const top = levels[0] as Level;
     for (let r0 = 0; r0 < src.height; r0 += T) {
       const rows = Math.min(T, src.height - r0);
-      const { data, mask } = await src.read({
+      const read = await src.read({
         level: 0,
         window: { x: 0, y: r0, width: src.width, height: rows },
-        mask: hasMask,
+        mask: src.masks[0] != null,
       });
+      const data = read.data.slice(0, nb);
+      let mask = read.mask;
+      if (alphaToMask && !mask) {
+        const alpha = read.data[nb] as PixelArray;
+        mask = new Uint8Array(alpha.length);
+        for (let i = 0; i < alpha.length; i++) mask[i] = (alpha[i] as number) > 0 ? 255 : 0;
+      }
       for (let r = 0; r < rows; r++) {
         const bands = data.map((d) => d.subarray(r * src.width, (r + 1) * src.width));
         await push(top, r0 + r, {
@@ -250,6 +251,7 @@ export async function writeCog(
       compress: opts.compress,
       predictor: opts.predictor,
       nodataText: nodataText(nodata, src, opts),
+      jpegTables: opts.compress === 'JPEG' ? await jpegTables(opts.quality) : null,
       big,
     };
     const { bytes: head, firstIfd } = headerAndGhost(big, hasMask);

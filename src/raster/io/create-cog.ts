@@ -1,7 +1,7 @@
 /** `cog create` on files: source file -> COG file, with the worker pool and a file sink. */
 import { TerraHubError } from '../../core/errors.ts';
 import { type CogOptions, resolveCogOptions } from '../cog/options.ts';
-import type { CogSource } from '../cog/cog-ifds.ts';
+import { alphaIsLast, type CogSource } from '../cog/cog-ifds.ts';
 import { availableParallelism } from 'node:os';
 import { encodeTile, encodeTileAsync } from '../cog/encode-tile.ts';
 import { levelSizes } from '../cog/overview.ts';
@@ -50,6 +50,7 @@ export async function createCogFile(
       given.toWebMercator ? { ...given, blockSize: 256 } : given,
       ds.dataType,
       ds.bandCount,
+      alphaIsLast(ds),
     );
     const tiles = levelSizes(ds.width, ds.height, options.blockSize).reduce(
       (n, [w, h]) => n + Math.ceil(w / options.blockSize) * Math.ceil(h / options.blockSize),
@@ -58,8 +59,8 @@ export async function createCogFile(
     // Starting workers costs about a second; a small raster is done sooner in-process.
     let encoder: TileEncoder = { size: 1, run: encodeTile };
     if (tiles > SMALL_RASTER_TILES && options.threads !== 1) {
-      // DEFLATE and NONE need no JavaScript off the main thread: zlib runs on libuv's pool (both cores).
-      if (options.compress === 'DEFLATE' || options.compress === 'NONE')
+      // DEFLATE, NONE and JPEG need no JavaScript off the main thread: zlib and sharp run on libuv's pool.
+      if (options.compress === 'DEFLATE' || options.compress === 'NONE' || options.compress === 'JPEG')
         encoder = { size: options.threads ?? availableParallelism(), run: encodeTileAsync };
       else encoder = pool.current = new WorkerPool(options.threads ?? undefined);
     }
