@@ -1,6 +1,6 @@
 /**
- * The `fs` driver's index: which version file holds each key, with its size, ETag and metadata, and the
- * state of multipart uploads, in an SQLite database of its own (<objects>/index.db).
+ * The `fs` driver's index: which version file holds each key, with its size, ETag and metadata, in an
+ * SQLite database of its own (<objects>/index.db); multipart uploads in progress are in ./fs-index.uploads.ts.
  *
  * A completed multipart upload keeps its part files as the object's segments (`segments`: JSON
  * `[[file, size], ...]` in order) instead of copying them into one file: completing costs renames, not a
@@ -12,7 +12,8 @@
  */
 import Database from 'better-sqlite3';
 import type { ListedObject } from './object-store.ts';
-import type { ObjectInfo, ObjectMeta, PartInfo, UploadInfo } from './object-store.ts';
+import { FsUploadIndex, UPLOADS_SCHEMA } from './fs-index.uploads.ts';
+import type { ObjectInfo, ObjectMeta } from './object-store.ts';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS buckets (name TEXT PRIMARY KEY, created_at TEXT NOT NULL);
@@ -20,11 +21,6 @@ CREATE TABLE IF NOT EXISTS objects (
   bucket TEXT NOT NULL, key TEXT NOT NULL, version TEXT NOT NULL, size INTEGER NOT NULL,
   etag TEXT NOT NULL, mtime INTEGER NOT NULL, meta TEXT NOT NULL, segments TEXT,
   PRIMARY KEY (bucket, key)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS uploads (
-  id TEXT PRIMARY KEY, bucket TEXT NOT NULL, key TEXT NOT NULL, meta TEXT NOT NULL, created INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS parts (
-  upload_id TEXT NOT NULL, n INTEGER NOT NULL, version TEXT NOT NULL, size INTEGER NOT NULL,
-  etag TEXT NOT NULL, mtime INTEGER NOT NULL, PRIMARY KEY (upload_id, n)) WITHOUT ROWID;
 `;
 
 const OBJECT_COLUMNS = 'key, version, size, etag, mtime, meta, segments';
@@ -94,6 +90,8 @@ export class FsIndex {
   private readonly db: Database.Database;
   /** Prepared statements by SQL text: preparing costs more than running the small queries here. */
   private readonly statements = new Map<string, Database.Statement>();
+  /** Multipart uploads in progress and their parts (./fs-index.uploads.ts). */
+  readonly uploads: FsUploadIndex;
 
   constructor(path: string) {
     this.db = new Database(path);
@@ -104,11 +102,16 @@ export class FsIndex {
     // throughput for that, but is not offered yet.
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
-    this.db.exec(SCHEMA);
+    this.db.exec(SCHEMA + UPLOADS_SCHEMA);
     // Indexes made before multipart objects kept their parts (every object then was one file).
     const cols = this.db.prepare('PRAGMA table_info(objects)').all() as Array<{ name: string }>;
     if (!cols.some((c) => c.name === 'segments'))
       this.db.exec('ALTER TABLE objects ADD COLUMN segments TEXT');
+    this.uploads = new FsUploadIndex(
+      this.db,
+      (sql) => this.st(sql),
+      (b, info) => this.upsert(b, info),
+    );
   }
 
   private st(sql: string): Database.Statement {
@@ -222,82 +225,6 @@ export class FsIndex {
     return r.n;
   }
 
-  // --- multipart ----------------------------------------------------------------------------------
-
-  addUpload(u: UploadInfo): void {
-    this.st('INSERT INTO uploads (id, bucket, key, meta, created) VALUES (?, ?, ?, ?, ?)').run(
-      u.uploadId,
-      u.bucket,
-      u.key,
-      JSON.stringify(u.meta),
-      u.initiated.getTime(),
-    );
-  }
-
-  upload(id: string): UploadInfo | null {
-    const r = this.st('SELECT * FROM uploads WHERE id = ?').get(id) as
-      { id: string; bucket: string; key: string; meta: string; created: number } | undefined;
-    return r
-      ? {
-          uploadId: r.id,
-          bucket: r.bucket,
-          key: r.key,
-          initiated: new Date(r.created),
-          meta: JSON.parse(r.meta) as ObjectMeta,
-        }
-      : null;
-  }
-
-  uploads(bucket: string | null, before = Number.MAX_SAFE_INTEGER): UploadInfo[] {
-    const rows = this.st(
-      `SELECT id FROM uploads WHERE (? IS NULL OR bucket = ?) AND created < ? ORDER BY key, created, id`,
-    ).all(bucket, bucket, before) as Array<{ id: string }>;
-    return rows.map((r) => this.upload(r.id)).filter((u): u is UploadInfo => u !== null);
-  }
-
-  /** Records a part; returns the version it replaced (same part number uploaded again). */
-  upsertPart(uploadId: string, p: PartInfo & { version: string }): string | null {
-    return this.db.transaction(() => {
-      const old = this.st('SELECT version FROM parts WHERE upload_id = ? AND n = ?').get(
-        uploadId,
-        p.partNumber,
-      ) as { version: string } | undefined;
-      this.st(
-        `INSERT INTO parts (upload_id, n, version, size, etag, mtime) VALUES (?, ?, ?, ?, ?, ?)
-           ON CONFLICT (upload_id, n) DO UPDATE SET version = excluded.version, size = excluded.size,
-             etag = excluded.etag, mtime = excluded.mtime`,
-      ).run(uploadId, p.partNumber, p.version, p.size, p.etag, p.lastModified.getTime());
-      return old?.version ?? null;
-    })();
-  }
-
-  parts(uploadId: string): Array<PartInfo & { version: string }> {
-    const rows = this.st('SELECT * FROM parts WHERE upload_id = ? ORDER BY n').all(uploadId) as Array<{
-      n: number;
-      version: string;
-      size: number;
-      etag: string;
-      mtime: number;
-    }>;
-    return rows.map((r) => ({
-      partNumber: r.n,
-      version: r.version,
-      size: r.size,
-      etag: r.etag,
-      lastModified: new Date(r.mtime),
-    }));
-  }
-
-  /** Removes the upload and its parts; with `object`, atomically makes it the key's new version. */
-  finishUpload(uploadId: string, object?: { bucket: string; info: VersionedInfo }): VersionedInfo | null {
-    return this.db.transaction(() => {
-      const replaced = object ? this.upsert(object.bucket, object.info) : null;
-      this.st('DELETE FROM parts WHERE upload_id = ?').run(uploadId);
-      this.st('DELETE FROM uploads WHERE id = ?').run(uploadId);
-      return replaced;
-    })();
-  }
-
   /**
    * Every file name the index refers to (for sweeping orphans left by a crash): single-file versions,
    * multipart objects' segments, and parts (a completion moves them into the data directory before it
@@ -310,7 +237,7 @@ export class FsIndex {
     for (const segs of this.st('SELECT segments FROM objects WHERE segments IS NOT NULL').pluck().all()) {
       for (const [file] of JSON.parse(segs as string) as Array<[string, number]>) live.add(file);
     }
-    for (const v of this.st('SELECT version FROM parts').pluck().all() as string[]) live.add(v);
+    for (const v of this.uploads.partFiles()) live.add(v);
     return live;
   }
 }

@@ -3,21 +3,22 @@
  *
  *   <root>/index.db                      keys -> versions, metadata, multipart state (./fs-index.ts)
  *   <root>/data/<bucket>/<ab>/<version>  one file per stored version, named at random
- *   <root>/uploads/<uploadId>/<version>  multipart parts (moved into data/ as segments on completion)
+ *   <root>/uploads/<uploadId>/<version>  multipart parts (moved into data/ as segments on completion;
+ *                                        ./fs-multipart.ts)
  *
  * A PUT writes a new version file (written, fsynced with its directory), then points the key at it in one
  * index transaction, then removes the old file. Concurrent PUTs of one key each write their own file, so
  * the key ends on one whole version. A reader that lost a race with that removal looks the key up again.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
-import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { TerraHubError } from '../../core/errors.ts';
 import { filesOf, FsIndex, type VersionedInfo } from './fs-index.ts';
 import { ReaderPins, SyncReads, VersionReader } from './fs-read.ts';
-import { fsyncDirs, newVersionId, partsEtag, processAlive, removeQuietly, writeDurably } from './fs-write.ts';
+import { FsMultipart, type FsObjectFiles } from './fs-multipart.ts';
+import { newVersionId, processAlive, removeQuietly, writeDurably } from './fs-write.ts';
 import type {
   ByteRange,
   ListedObject,
@@ -31,7 +32,6 @@ import type {
   UploadInfo,
 } from './object-store.ts';
 
-const MIN_PART = 5 * 1024 * 1024;
 const SAFE_NAME = /^[a-z0-9][a-z0-9.-]{1,62}$/;
 
 function strip(v: VersionedInfo): ObjectInfo {
@@ -39,9 +39,10 @@ function strip(v: VersionedInfo): ObjectInfo {
   return info;
 }
 
-export class FsObjectStore implements ObjectStore {
+export class FsObjectStore implements ObjectStore, FsObjectFiles {
   readonly name = 'fs';
   private readonly index: FsIndex;
+  private readonly multipart: FsMultipart;
   private readonly pins = new ReaderPins();
   private readonly syncReads = new SyncReads();
   /** Buckets known to exist (checked on every request; the index is asked only on a miss). */
@@ -56,10 +57,11 @@ export class FsObjectStore implements ObjectStore {
       if (!processAlive(Number(f.split('-')[0]))) rmSync(join(root, 'tmp', f), { force: true });
     }
     this.index = new FsIndex(join(root, 'index.db'));
+    this.multipart = new FsMultipart(root, this.index.uploads, this);
   }
 
   /** Creates a version file's fan-out directory once (256 per bucket), not on every write. */
-  private async newVersionFile(bucket: string, version: string): Promise<string> {
+  async newVersionFile(bucket: string, version: string): Promise<string> {
     const path = this.versionPath(bucket, version);
     const dir = dirname(path);
     if (!this.knownDirs.has(dir)) {
@@ -72,16 +74,13 @@ export class FsObjectStore implements ObjectStore {
     if (!SAFE_NAME.test(bucket)) throw new TerraHubError('TH_S3_INVALID_BUCKET_NAME');
     return join(this.root, 'data', bucket, version.slice(0, 2), version);
   }
-  private partPath(uploadId: string, version: string): string {
-    return join(this.root, 'uploads', uploadId, version);
-  }
   private hasBucket(bucket: string): boolean {
     if (this.knownBuckets.has(bucket)) return true;
     const found = this.index.hasBucket(bucket);
     if (found) this.knownBuckets.add(bucket);
     return found;
   }
-  private requireBucket(bucket: string): void {
+  requireBucket(bucket: string): void {
     if (!this.hasBucket(bucket)) throw new TerraHubError('TH_S3_NO_SUCH_BUCKET', `no bucket "${bucket}"`);
   }
 
@@ -134,7 +133,7 @@ export class FsObjectStore implements ObjectStore {
   }
 
   /** Removes a replaced or deleted version's files (a multipart object's once no reader here uses it). */
-  private async removeVersion(bucket: string, v: VersionedInfo): Promise<void> {
+  async removeVersion(bucket: string, v: VersionedInfo): Promise<void> {
     const paths = filesOf(v).map((f) => this.versionPath(bucket, f));
     await this.pins.removeWhenUnread(v.version, async () => {
       for (const p of paths) await removeQuietly(p);
@@ -210,108 +209,31 @@ export class FsObjectStore implements ObjectStore {
     return this.index.changes();
   }
 
-  // --- multipart ----------------------------------------------------------------------------------
+  // --- multipart (./fs-multipart.ts) ------------------------------------------------------------
 
-  async createUpload(bucket: string, key: string, meta: ObjectMeta): Promise<string> {
-    this.requireBucket(bucket);
-    const uploadId = randomBytes(18).toString('base64url');
-    mkdirSync(join(this.root, 'uploads', uploadId), { recursive: true });
-    this.index.addUpload({ uploadId, bucket, key, meta, initiated: new Date() });
-    return uploadId;
+  createUpload(bucket: string, key: string, meta: ObjectMeta): Promise<string> {
+    return this.multipart.create(bucket, key, meta);
   }
-
-  async getUpload(uploadId: string): Promise<UploadInfo | null> {
-    return /^[\w-]{1,64}$/.test(uploadId) ? this.index.upload(uploadId) : null;
+  getUpload(uploadId: string): Promise<UploadInfo | null> {
+    return this.multipart.get(uploadId);
   }
-
-  private async requireUpload(uploadId: string): Promise<UploadInfo> {
-    const u = await this.getUpload(uploadId);
-    if (!u) throw new TerraHubError('TH_S3_NO_SUCH_UPLOAD');
-    return u;
+  putPart(uploadId: string, partNumber: number, body: Readable, opts?: PutOptions): Promise<PartInfo> {
+    return this.multipart.putPart(uploadId, partNumber, body, opts);
   }
-
-  async putPart(uploadId: string, partNumber: number, body: Readable, opts?: PutOptions): Promise<PartInfo> {
-    await this.requireUpload(uploadId);
-    const version = newVersionId();
-    const { size, md5 } = await writeDurably(body, this.partPath(uploadId, version), opts);
-    const part = { partNumber, size, etag: `"${md5.toString('hex')}"`, lastModified: new Date(), version };
-    if (!(await this.getUpload(uploadId))) {
-      // Aborted while the part was arriving.
-      await removeQuietly(this.partPath(uploadId, version));
-      throw new TerraHubError('TH_S3_NO_SUCH_UPLOAD');
-    }
-    const old = this.index.upsertPart(uploadId, part);
-    if (old) await removeQuietly(this.partPath(uploadId, old));
-    const { version: _v, ...info } = part;
-    return info;
+  listParts(uploadId: string): Promise<PartInfo[]> {
+    return this.multipart.listParts(uploadId);
   }
-
-  async listParts(uploadId: string): Promise<PartInfo[]> {
-    await this.requireUpload(uploadId);
-    return this.index.parts(uploadId).map(({ version: _v, ...p }) => p);
+  async completeUpload(uploadId: string, parts: Array<{ partNumber: number; etag: string }>) {
+    return strip(await this.multipart.complete(uploadId, parts));
   }
-
-  async completeUpload(uploadId: string, wanted: Array<{ partNumber: number; etag: string }>) {
-    const upload = await this.requireUpload(uploadId);
-    const stored = new Map(this.index.parts(uploadId).map((p) => [p.partNumber, p]));
-    const chosen = wanted.map((w, i) => {
-      const p = stored.get(w.partNumber);
-      if (i > 0 && w.partNumber <= wanted[i - 1]!.partNumber)
-        throw new TerraHubError('TH_S3_INVALID_PART_ORDER');
-      if (!p || p.etag.replace(/"/g, '') !== w.etag.replace(/"/g, '')) {
-        throw new TerraHubError('TH_S3_INVALID_PART', `part ${w.partNumber} is missing or its ETag differs`);
-      }
-      if (i < wanted.length - 1 && p.size < MIN_PART) {
-        throw new TerraHubError(
-          'TH_S3_ENTITY_TOO_SMALL',
-          `part ${w.partNumber} is ${p.size} bytes, under 5 MiB`,
-        );
-      }
-      return p;
-    });
-    if (chosen.length === 0) throw new TerraHubError('TH_S3_MALFORMED_XML', 'no parts were listed');
-    // The parts' files become the object's segments: moved (renamed) into the bucket, never copied.
-    const dirs = new Set<string>();
-    for (const p of chosen) {
-      const dest = await this.newVersionFile(upload.bucket, p.version);
-      await rename(this.partPath(uploadId, p.version), dest).catch(async (e: NodeJS.ErrnoException) => {
-        // Moved already by a completion that a crash cut short before it committed: retried, it goes on.
-        if (e.code !== 'ENOENT' || !(await stat(dest).catch(() => null))) throw e;
-      });
-      dirs.add(dirname(dest));
-    }
-    await fsyncDirs([...dirs]);
-    const single = chosen.length === 1 ? chosen[0]! : null;
-    const info: VersionedInfo = {
-      key: upload.key,
-      version: single ? single.version : newVersionId(),
-      size: chosen.reduce((n, p) => n + p.size, 0),
-      etag: `"${partsEtag(chosen.map((p) => p.etag))}-${chosen.length}"`,
-      lastModified: new Date(),
-      meta: upload.meta,
-      segments: single ? null : chosen.map((p) => ({ file: p.version, size: p.size })),
-    };
-    const old = this.index.finishUpload(uploadId, { bucket: upload.bucket, info });
-    if (old) await this.removeVersion(upload.bucket, old);
-    await rm(join(this.root, 'uploads', uploadId), { recursive: true, force: true });
-    return strip(info);
+  abortUpload(uploadId: string): Promise<void> {
+    return this.multipart.abort(uploadId);
   }
-
-  async abortUpload(uploadId: string): Promise<void> {
-    await this.requireUpload(uploadId);
-    this.index.finishUpload(uploadId);
-    await rm(join(this.root, 'uploads', uploadId), { recursive: true, force: true });
+  listUploads(bucket: string): Promise<UploadInfo[]> {
+    return this.multipart.list(bucket);
   }
-
-  async listUploads(bucket: string): Promise<UploadInfo[]> {
-    this.requireBucket(bucket);
-    return this.index.uploads(bucket);
-  }
-
-  async expireUploads(before: Date): Promise<number> {
-    const old = this.index.uploads(null, before.getTime());
-    for (const u of old) await this.abortUpload(u.uploadId).catch(() => undefined);
-    return old.length;
+  expireUploads(before: Date): Promise<number> {
+    return this.multipart.expire(before);
   }
 
   /**
