@@ -7,6 +7,7 @@ import { TerraHubError } from '../../core/errors.ts';
 import type { BucketRecord } from '../buckets.ts';
 import type { StorageService } from '../service.ts';
 import type { ObjectInfo, ObjectMeta } from '../store/object-store.ts';
+import { decodeMetaValue, encodeMetaValue } from './meta-encoding.ts';
 import type { Caller, S3Request } from './request.ts';
 
 export interface S3Ctx {
@@ -51,7 +52,8 @@ export function requireWrite(c: S3Ctx, bucket: string): BucketRecord {
 /** Object metadata from request headers, as S3 keeps it. */
 export function metaFromHeaders(h: Record<string, string>): ObjectMeta {
   const user: Record<string, string> = {};
-  for (const [k, v] of Object.entries(h)) if (k.startsWith('x-amz-meta-')) user[k.slice(11)] = v;
+  for (const [k, v] of Object.entries(h))
+    if (k.startsWith('x-amz-meta-')) user[k.slice(11)] = decodeMetaValue(v);
   const enc = (h['content-encoding'] ?? '')
     .split(',')
     .map((s) => s.trim())
@@ -86,7 +88,7 @@ export function objectHeaders(info: ObjectInfo, query: Map<string, string>): Rec
     const val = query.get(override) ?? v;
     if (val) h[name] = val;
   }
-  for (const [k, v] of Object.entries(m.user)) h[`x-amz-meta-${k}`] = v;
+  for (const [k, v] of Object.entries(m.user)) h[`x-amz-meta-${k}`] = encodeMetaValue(v);
   return h;
 }
 

@@ -141,6 +141,15 @@ describe('S3 compatibility found by s3-tests', () => {
     assert.equal(pre.status, 200);
   });
 
+  it('accepts metadata beyond ASCII, signed as the SDK signs it, and returns it RFC 2047-encoded', async () => {
+    // Node's HTTP client sends "é" as the one byte 0xE9 while the SDK signs its UTF-8 form.
+    await s3.send(
+      new PutObjectCommand({ Bucket: 'carol', Key: 'meta', Body: 'x', Metadata: { note: 'café' } }),
+    );
+    const head = await s3.send(new HeadObjectCommand({ Bucket: 'carol', Key: 'meta' }));
+    assert.equal(head.Metadata?.['note'], '=?UTF-8?B?Y2Fmw6k=?=');
+  });
+
   it('answers a copy onto itself without REPLACE with InvalidRequest, and accepts an empty Content-Type', async () => {
     await assert.rejects(
       s3.send(new CopyObjectCommand({ Bucket: 'carol', Key: 'k1', CopySource: 'carol/k1' })),

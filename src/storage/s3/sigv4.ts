@@ -91,6 +91,23 @@ function candidatePaths(rawPath: string): string[] {
   return normal === rawPath ? [normal] : [normal, rawPath];
 }
 
+function signatureOf(key: Buffer, datetime: string, scope: string, creqHash: string): string {
+  return hmac(key, ['AWS4-HMAC-SHA256', datetime, scope, creqHash].join('\n')).toString('hex');
+}
+
+/**
+ * Hashes of the canonical request a client may have signed. Node decodes header values as Latin-1, one
+ * character per byte, so the bytes as received are the string's Latin-1 encoding: that is what S3 hashes
+ * (botocore sends and signs UTF-8 bytes). Some clients (Node's own HTTP client under the AWS SDK for
+ * JavaScript) send a character under U+0100 as one byte yet sign its UTF-8 form: accepted too, since it
+ * names the same header value.
+ */
+function candidateHashes(creq: string): string[] {
+  const exact = sha256hex(Buffer.from(creq, 'latin1'));
+  // eslint-disable-next-line no-control-regex -- ASCII is the common case: one hash
+  return /^[\u0000-\u007f]*$/.test(creq) ? [exact] : [exact, sha256hex(creq)];
+}
+
 function parseCredential(cred: string) {
   const parts = cred.split('/');
   if (parts.length !== 5 || parts[4] !== 'aws4_request' || parts[3] !== 's3' || !/^\d{8}$/.test(parts[1]!)) {
@@ -181,8 +198,7 @@ export function verifySigV4(
   const key = signingKey(secret, c.date, c.region, 's3');
   for (const path of candidatePaths(r.rawPath)) {
     const creq = canonicalRequest(r, path, signed, query, payloadHash);
-    const sts = ['AWS4-HMAC-SHA256', datetime, c.scope, sha256hex(creq)].join('\n');
-    if (sameSig(hmac(key, sts).toString('hex'), signature)) {
+    if (candidateHashes(creq).some((h) => sameSig(signatureOf(key, datetime, c.scope, h), signature))) {
       return {
         accessKeyId: c.accessKeyId,
         payloadHash,
