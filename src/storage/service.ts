@@ -17,7 +17,13 @@ import {
   PUBLIC_BUCKET,
   validateBucketName,
 } from './buckets.ts';
-import type { BodyCheck, ObjectInfo, ObjectMeta, ObjectStore } from './store/object-store.ts';
+import type {
+  BodyCheck,
+  ObjectInfo,
+  ObjectMeta,
+  ObjectStore,
+  WritePrecondition,
+} from './store/object-store.ts';
 import { presignUrl } from './s3/sigv4.ts';
 
 /** The access key of the signing service's presigned URLs (its secret is in the state database). */
@@ -35,6 +41,7 @@ export interface PutExtras {
   /** Bytes the client announced, to refuse over-quota writes before reading them. */
   declaredLength?: number;
   check?: BodyCheck;
+  precondition?: WritePrecondition;
 }
 
 export function validateKey(key: string): string {
@@ -208,6 +215,7 @@ export class StorageService {
       {
         maxBytes,
         ...(extras.check ? { check: extras.check } : {}),
+        ...(extras.precondition ? { precondition: extras.precondition } : {}),
       },
     );
     this.buckets.addUsage(bucket, info.size - (old?.size ?? 0));

@@ -53,6 +53,52 @@ def with_headers(s3, operation, headers):
     return lambda: s3.meta.events.unregister(event, add)
 
 
+def test_conditional_put(s3):
+    key = "cond/put"
+    etag = s3.put_object(Bucket=BUCKET, Key=key, Body=b"one", IfNoneMatch="*")["ETag"]
+    assert error_of(s3.put_object, Bucket=BUCKET, Key=key, Body=b"two", IfNoneMatch="*") == (412, "PreconditionFailed")
+    assert error_of(s3.put_object, Bucket=BUCKET, Key=key, Body=b"two", IfNoneMatch=etag) == (412, "PreconditionFailed")
+    assert error_of(s3.put_object, Bucket=BUCKET, Key=key, Body=b"two", IfMatch='"0123"') == (412, "PreconditionFailed")
+    assert s3.get_object(Bucket=BUCKET, Key=key)["Body"].read() == b"one"
+    etag2 = s3.put_object(Bucket=BUCKET, Key=key, Body=b"two", IfMatch=etag)["ETag"]
+    s3.put_object(Bucket=BUCKET, Key=key, Body=b"three", IfNoneMatch=etag)  # another version: allowed
+    assert error_of(s3.put_object, Bucket=BUCKET, Key=key, Body=b"four", IfMatch=etag2) == (412, "PreconditionFailed")
+    s3.delete_object(Bucket=BUCKET, Key=key)
+    assert error_of(s3.put_object, Bucket=BUCKET, Key=key, Body=b"x", IfMatch="*") == (404, "NoSuchKey")
+    assert error_of(s3.head_object, Bucket=BUCKET, Key=key) == (404, "404")
+
+
+def test_conditional_complete_multipart_upload(s3):
+    key = "cond/multipart"
+
+    def upload(data, **conditions):
+        uid = s3.create_multipart_upload(Bucket=BUCKET, Key=key)["UploadId"]
+        part = s3.upload_part(Bucket=BUCKET, Key=key, UploadId=uid, PartNumber=1, Body=data)
+        parts = {"Parts": [{"PartNumber": 1, "ETag": part["ETag"]}]}
+        return uid, lambda: s3.complete_multipart_upload(
+            Bucket=BUCKET, Key=key, UploadId=uid, MultipartUpload=parts, **conditions
+        )
+
+    _, complete = upload(b"first", IfNoneMatch="*")
+    etag = complete()["ETag"]
+    uid, complete = upload(b"second", IfNoneMatch="*")
+    with pytest.raises(ClientError) as e:
+        complete()
+    assert e.value.response["Error"]["Code"] == "PreconditionFailed"
+    # The refused upload is still there, parts and all: abort it.
+    assert [p["PartNumber"] for p in s3.list_parts(Bucket=BUCKET, Key=key, UploadId=uid)["Parts"]] == [1]
+    s3.abort_multipart_upload(Bucket=BUCKET, Key=key, UploadId=uid)
+    assert s3.get_object(Bucket=BUCKET, Key=key)["Body"].read() == b"first"
+    _, complete = upload(b"third", IfMatch=etag)
+    complete()
+    assert s3.get_object(Bucket=BUCKET, Key=key)["Body"].read() == b"third"
+    s3.delete_object(Bucket=BUCKET, Key=key)
+    _, complete = upload(b"fourth", IfMatch="*")
+    with pytest.raises(ClientError) as e:
+        complete()
+    assert e.value.response["Error"]["Code"] == "NoSuchKey"
+
+
 def test_non_ascii_metadata(s3):
     # botocore refuses non-ASCII Metadata itself; s3-tests sends it as a raw header, which botocore signs and
     # sends as UTF-8. S3 returns such values RFC 2047-encoded.

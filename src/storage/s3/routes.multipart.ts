@@ -6,6 +6,7 @@ import { TerraHubError } from '../../core/errors.ts';
 import { validateKey } from '../service.ts';
 import type { UploadInfo } from '../store/object-store.ts';
 import { decodeBody } from './body.ts';
+import { writePrecondition } from './conditions.ts';
 import {
   bucketOf,
   keyOf,
@@ -105,14 +106,17 @@ export async function completeUpload(c: S3Ctx) {
     return xmlReply(c, completeResult(bucket, key, done.etag));
   }
   const u = await upload(c, bucket, key);
+  const precondition = writePrecondition(c.r.headers, key);
   const parts = parseCompleteParts(await smallBody(c));
   const stored = await c.svc.store.listParts(u.uploadId);
   const total = stored
     .filter((p) => parts.some((w) => w.partNumber === p.partNumber))
     .reduce((s, p) => s + p.size, 0);
   const old = await c.svc.store.head(bucket, key);
+  // Checked before the parts are joined, and again as the object commits.
+  if (precondition) precondition(old);
   if (total > c.svc.quotaLeft(b) + (old?.size ?? 0)) throw new TerraHubError('TH_S3_QUOTA_EXCEEDED');
-  const info = await c.svc.store.completeUpload(u.uploadId, parts);
+  const info = await c.svc.store.completeUpload(u.uploadId, parts, precondition ? { precondition } : {});
   c.svc.accountWrite(bucket, info.size, old?.size ?? 0);
   if (completed.size >= COMPLETED_MAX) completed.delete(completed.keys().next().value!);
   completed.set(u.uploadId, { bucket, key, etag: info.etag, at: Date.now() });

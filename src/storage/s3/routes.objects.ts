@@ -1,7 +1,8 @@
 /** S3 object operations: GetObject, HeadObject, PutObject, CopyObject, DeleteObject, DeleteObjects. */
 import { TerraHubError } from '../../core/errors.ts';
-import type { ByteRange, ObjectInfo } from '../store/object-store.ts';
+import type { ByteRange } from '../store/object-store.ts';
 import { decodeBody } from './body.ts';
+import { checkConditions, etagMatches, writePrecondition } from './conditions.ts';
 import { RangeBuffers } from './range-buffers.ts';
 import {
   bucketOf,
@@ -15,30 +16,6 @@ import {
   type S3Ctx,
 } from './context.ts';
 import { doc, el, parseDeleteObjects } from './xml.ts';
-
-const bare = (etag: string) => etag.replace(/^W\//, '').replace(/"/g, '').trim();
-
-function etagMatches(header: string, etag: string): boolean {
-  return header.split(',').some((t) => t.trim() === '*' || bare(t) === bare(etag));
-}
-
-/** S3's conditional GET/HEAD rules; throws 412 or 304. */
-export function checkConditions(h: Record<string, string>, info: ObjectInfo): void {
-  const modified = Math.floor(info.lastModified.getTime() / 1000) * 1000;
-  const ifMatch = h['if-match'];
-  const ifNoneMatch = h['if-none-match'];
-  const since = (v: string | undefined) => (v ? Date.parse(v) : NaN);
-  if (ifMatch !== undefined) {
-    if (!etagMatches(ifMatch, info.etag)) throw new TerraHubError('TH_S3_PRECONDITION_FAILED');
-  } else if (modified > since(h['if-unmodified-since'])) {
-    throw new TerraHubError('TH_S3_PRECONDITION_FAILED');
-  }
-  if (ifNoneMatch !== undefined) {
-    if (etagMatches(ifNoneMatch, info.etag)) throw new TerraHubError('TH_S3_NOT_MODIFIED');
-  } else if (modified <= since(h['if-modified-since'])) {
-    throw new TerraHubError('TH_S3_NOT_MODIFIED');
-  }
-}
 
 /** A single byte range from a Range header; null for none or one S3 ignores; 416 when unsatisfiable. */
 export function parseRange(header: string | undefined, size: number): ByteRange | null {
@@ -109,9 +86,9 @@ export async function putObject(c: S3Ctx) {
   const key = keyOf(c);
   if (c.r.headers['x-amz-copy-source']) return copyObject(c, bucket, key);
   requireWrite(c, bucket);
-  if (c.r.headers['if-none-match'] === '*' && (await c.svc.store.head(bucket, key))) {
-    throw new TerraHubError('TH_S3_PRECONDITION_FAILED');
-  }
+  // Checked before the body is read (a refused write costs no upload), and again as the write commits.
+  const precondition = writePrecondition(c.r.headers, key);
+  if (precondition) precondition(await c.svc.store.head(bucket, key));
   const body = decodeBody(c.req.raw, c.r.headers, c.caller.auth);
   const info = await c.svc.putObject(
     c.caller.principal,
@@ -121,6 +98,7 @@ export async function putObject(c: S3Ctx) {
     metaFromHeaders(c.r.headers),
     {
       ...(body.declaredLength !== undefined ? { declaredLength: body.declaredLength } : {}),
+      ...(precondition ? { precondition } : {}),
       check: () => body.check(),
     },
   );

@@ -59,7 +59,7 @@ export class AzureObjectStore implements S.ObjectStore {
     this.uploads = new AzureUploads(
       () => this.container(),
       (bucket) => this.requireBucket(bucket),
-      (tmp, bucket, key) => this.publish(tmp, bucket, key),
+      (tmp, bucket, key, pre) => this.publish(tmp, bucket, key, pre),
     );
   }
 
@@ -102,7 +102,14 @@ export class AzureObjectStore implements S.ObjectStore {
   }
 
   /** Copies a committed temporary blob onto an object's name (atomic on Azure's side). */
-  private async publish(tmp: BlockBlobClient, bucket: string, key: string): Promise<S.ObjectInfo> {
+  private async publish(
+    tmp: BlockBlobClient,
+    bucket: string,
+    key: string,
+    precondition?: S.WritePrecondition,
+  ): Promise<S.ObjectInfo> {
+    // Checked right before the copy, not atomically with it (a conditional copy would need Azure's ETag).
+    if (precondition) precondition(await this.head(bucket, key));
     const dest = await this.blob(objectName(bucket, key));
     const poller = await dest.beginCopyFromURL(tmp.url, { intervalInMs: 100 });
     await poller.pollUntilDone();
@@ -124,7 +131,7 @@ export class AzureObjectStore implements S.ObjectStore {
         blobHTTPHeaders: httpHeaders(meta),
       });
       committed = true;
-      return await this.publish(tmp, bucket, key);
+      return await this.publish(tmp, bucket, key, opts.precondition);
     } finally {
       // An empty commit drops the staged blocks of a body that was refused.
       if (!committed) await tmp.commitBlockList([]).catch(() => undefined);
@@ -238,8 +245,12 @@ export class AzureObjectStore implements S.ObjectStore {
   listParts(uploadId: string): Promise<S.PartInfo[]> {
     return this.uploads.listParts(uploadId);
   }
-  completeUpload(uploadId: string, parts: Array<{ partNumber: number; etag: string }>) {
-    return this.uploads.complete(uploadId, parts);
+  completeUpload(
+    uploadId: string,
+    parts: Array<{ partNumber: number; etag: string }>,
+    opts?: S.CompleteOptions,
+  ) {
+    return this.uploads.complete(uploadId, parts, opts);
   }
   abortUpload(uploadId: string): Promise<void> {
     return this.uploads.abort(uploadId);

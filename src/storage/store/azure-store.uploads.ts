@@ -26,7 +26,12 @@ export class AzureUploads {
   constructor(
     private readonly container: () => Promise<ContainerClient>,
     private readonly requireBucket: (bucket: string) => Promise<void>,
-    private readonly publish: (tmp: BlockBlobClient, bucket: string, key: string) => Promise<S.ObjectInfo>,
+    private readonly publish: (
+      tmp: BlockBlobClient,
+      bucket: string,
+      key: string,
+      precondition?: S.WritePrecondition,
+    ) => Promise<S.ObjectInfo>,
   ) {}
 
   private async blob(name: string): Promise<BlockBlobClient> {
@@ -119,7 +124,11 @@ export class AzureUploads {
     }));
   }
 
-  async complete(id: string, wanted: Array<{ partNumber: number; etag: string }>): Promise<S.ObjectInfo> {
+  async complete(
+    id: string,
+    wanted: Array<{ partNumber: number; etag: string }>,
+    opts: S.CompleteOptions = {},
+  ): Promise<S.ObjectInfo> {
     const u = await this.require(id);
     for (let i = 1; i < wanted.length; i++) {
       if (wanted[i]!.partNumber <= wanted[i - 1]!.partNumber)
@@ -140,7 +149,7 @@ export class AzureUploads {
       metadata: metaToAzure(u.meta, etag),
       blobHTTPHeaders: httpHeaders(u.meta),
     });
-    const info = await this.publish(staging, u.bucket, u.key);
+    const info = await this.publish(staging, u.bucket, u.key, opts.precondition);
     await this.remove(id);
     return info;
   }

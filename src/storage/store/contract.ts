@@ -115,6 +115,26 @@ export function runObjectStoreContract(driver: string, make: () => Promise<Contr
       assert.equal((await s.readRange(B, 'guarded', 0, 10)).toString(), 'old');
     });
 
+    void it('runs a write precondition on the version it would replace, keeping it when refused', async () => {
+      const refuse = (current: { etag: string } | null) => {
+        if (current?.etag === md5('first')) throw new Error('precondition failed');
+      };
+      const seen: Array<string | null> = [];
+      await s.put(B, 'cond', body('first'), meta(), { precondition: (c) => void seen.push(c?.etag ?? null) });
+      await assert.rejects(s.put(B, 'cond', body('second'), meta(), { precondition: refuse }), {
+        message: 'precondition failed',
+      });
+      const id = await s.createUpload(B, 'cond', meta());
+      const part = await s.putPart(id, 1, body('third'));
+      await assert.rejects(
+        s.completeUpload(id, [{ partNumber: 1, etag: part.etag }], { precondition: refuse }),
+        { message: 'precondition failed' },
+      );
+      assert.deepEqual(seen, [null]);
+      assert.equal((await s.readRange(B, 'cond', 0, 10)).toString(), 'first');
+      await s.abortUpload(id);
+    });
+
     void it('assembles multipart uploads with the S3 ETag and refuses wrong parts', async () => {
       const p1 = Buffer.alloc(5 * 1024 * 1024, 1);
       const p2 = Buffer.from('tail');

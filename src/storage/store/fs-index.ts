@@ -13,7 +13,7 @@
 import Database from 'better-sqlite3';
 import type { ListedObject } from './object-store.ts';
 import { FsUploadIndex, UPLOADS_SCHEMA } from './fs-index.uploads.ts';
-import type { ObjectInfo, ObjectMeta } from './object-store.ts';
+import type { ObjectInfo, ObjectMeta, WritePrecondition } from './object-store.ts';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS buckets (name TEXT PRIMARY KEY, created_at TEXT NOT NULL);
@@ -110,7 +110,7 @@ export class FsIndex {
     this.uploads = new FsUploadIndex(
       this.db,
       (sql) => this.st(sql),
-      (b, info) => this.upsert(b, info),
+      (b, info, pre) => this.upsert(b, info, pre),
     );
   }
 
@@ -159,10 +159,14 @@ export class FsIndex {
     return r ? toInfo(r) : null;
   }
 
-  /** Points `key` at a new version; returns the replaced version, whose files the caller removes. */
-  upsert(bucket: string, info: VersionedInfo): VersionedInfo | null {
+  /**
+   * Points `key` at a new version, once `precondition` accepted the current one (in the same transaction);
+   * returns the replaced version, whose files the caller removes.
+   */
+  upsert(bucket: string, info: VersionedInfo, precondition?: WritePrecondition): VersionedInfo | null {
     return this.db.transaction(() => {
       const old = this.find(bucket, info.key);
+      precondition?.(old);
       this.st(
         `INSERT INTO objects (bucket, key, version, size, etag, mtime, meta, segments)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)

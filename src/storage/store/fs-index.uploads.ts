@@ -5,7 +5,7 @@
  */
 import type Database from 'better-sqlite3';
 import type { VersionedInfo } from './fs-index.ts';
-import type { ObjectMeta, PartInfo, UploadInfo } from './object-store.ts';
+import type { ObjectMeta, PartInfo, UploadInfo, WritePrecondition } from './object-store.ts';
 
 /** A stored part: what S3 tells about it, and the file in the upload's directory that holds it. */
 export type StoredPart = PartInfo & { version: string };
@@ -32,7 +32,11 @@ export class FsUploadIndex {
     /** The index's cached prepared statement for an SQL text. */
     private readonly st: (sql: string) => Database.Statement,
     /** Points a key at a version (the objects table's upsert), inside the caller's transaction. */
-    private readonly upsertObject: (bucket: string, info: VersionedInfo) => VersionedInfo | null,
+    private readonly upsertObject: (
+      bucket: string,
+      info: VersionedInfo,
+      precondition?: WritePrecondition,
+    ) => VersionedInfo | null,
   ) {}
 
   add(u: UploadInfo): void {
@@ -99,10 +103,16 @@ export class FsUploadIndex {
     }));
   }
 
-  /** Removes the upload and its parts; with `object`, atomically makes it the key's new version. */
-  finish(uploadId: string, object?: { bucket: string; info: VersionedInfo }): VersionedInfo | null {
+  /**
+   * Removes the upload and its parts; with `object`, atomically makes it the key's new version (if its
+   * precondition holds; else nothing changes). Returns the replaced version.
+   */
+  finish(
+    uploadId: string,
+    object?: { bucket: string; info: VersionedInfo; precondition?: WritePrecondition | undefined },
+  ): VersionedInfo | null {
     return this.db.transaction(() => {
-      const replaced = object ? this.upsertObject(object.bucket, object.info) : null;
+      const replaced = object ? this.upsertObject(object.bucket, object.info, object.precondition) : null;
       this.st('DELETE FROM parts WHERE upload_id = ?').run(uploadId);
       this.st('DELETE FROM uploads WHERE id = ?').run(uploadId);
       return replaced;

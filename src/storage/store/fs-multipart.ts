@@ -13,7 +13,7 @@ import { TerraHubError } from '../../core/errors.ts';
 import type { VersionedInfo } from './fs-index.ts';
 import type { FsUploadIndex } from './fs-index.uploads.ts';
 import { fsyncDirs, newVersionId, partsEtag, removeQuietly, writeDurably } from './fs-write.ts';
-import type { ObjectMeta, PartInfo, PutOptions, UploadInfo } from './object-store.ts';
+import type { CompleteOptions, ObjectMeta, PartInfo, PutOptions, UploadInfo } from './object-store.ts';
 
 const MIN_PART = 5 * 1024 * 1024;
 
@@ -22,6 +22,7 @@ export interface FsObjectFiles {
   requireBucket(bucket: string): void;
   /** The path of a new version file of `bucket` (its directory exists). */
   newVersionFile(bucket: string, version: string): Promise<string>;
+  versionPath(bucket: string, version: string): string;
   /** Removes a replaced version's files once no reader uses them. */
   removeVersion(bucket: string, v: VersionedInfo): Promise<void>;
 }
@@ -83,6 +84,7 @@ export class FsMultipart {
   async complete(
     uploadId: string,
     wanted: Array<{ partNumber: number; etag: string }>,
+    opts: CompleteOptions = {},
   ): Promise<VersionedInfo> {
     const upload = await this.require(uploadId);
     const stored = new Map(this.index.parts(uploadId).map((p) => [p.partNumber, p]));
@@ -123,7 +125,17 @@ export class FsMultipart {
       meta: upload.meta,
       segments: single ? null : chosen.map((p) => ({ file: p.version, size: p.size })),
     };
-    const old = this.index.finish(uploadId, { bucket: upload.bucket, info });
+    let old: VersionedInfo | null;
+    try {
+      old = this.index.finish(uploadId, { bucket: upload.bucket, info, precondition: opts.precondition });
+    } catch (e) {
+      // Refused (a precondition): the parts go back to their upload, which stays as it was.
+      for (const p of chosen) {
+        const from = this.objects.versionPath(upload.bucket, p.version);
+        await rename(from, this.partPath(uploadId, p.version)).catch(() => undefined);
+      }
+      throw e;
+    }
     if (old) await this.objects.removeVersion(upload.bucket, old);
     await rm(this.dir(uploadId), { recursive: true, force: true });
     return info;

@@ -21,6 +21,7 @@ import { FsMultipart, type FsObjectFiles } from './fs-multipart.ts';
 import { newVersionId, processAlive, removeQuietly, writeDurably } from './fs-write.ts';
 import type {
   ByteRange,
+  CompleteOptions,
   ListedObject,
   ListOptions,
   ObjectInfo,
@@ -30,6 +31,7 @@ import type {
   PartInfo,
   PutOptions,
   UploadInfo,
+  WritePrecondition,
 } from './object-store.ts';
 
 const SAFE_NAME = /^[a-z0-9][a-z0-9.-]{1,62}$/;
@@ -70,7 +72,7 @@ export class FsObjectStore implements ObjectStore, FsObjectFiles {
     }
     return path;
   }
-  private versionPath(bucket: string, version: string): string {
+  versionPath(bucket: string, version: string): string {
     if (!SAFE_NAME.test(bucket)) throw new TerraHubError('TH_S3_INVALID_BUCKET_NAME');
     return join(this.root, 'data', bucket, version.slice(0, 2), version);
   }
@@ -117,13 +119,18 @@ export class FsObjectStore implements ObjectStore, FsObjectFiles {
       meta,
       segments: null,
     };
-    return strip(await this.commit(bucket, dest, info));
+    return strip(await this.commit(bucket, dest, info, opts?.precondition));
   }
 
-  private async commit(bucket: string, dest: string, info: VersionedInfo): Promise<VersionedInfo> {
+  private async commit(
+    bucket: string,
+    dest: string,
+    info: VersionedInfo,
+    precondition?: WritePrecondition,
+  ): Promise<VersionedInfo> {
     let old: VersionedInfo | null;
     try {
-      old = this.index.upsert(bucket, info);
+      old = this.index.upsert(bucket, info, precondition);
     } catch (e) {
       await removeQuietly(dest);
       throw e;
@@ -223,8 +230,12 @@ export class FsObjectStore implements ObjectStore, FsObjectFiles {
   listParts(uploadId: string): Promise<PartInfo[]> {
     return this.multipart.listParts(uploadId);
   }
-  async completeUpload(uploadId: string, parts: Array<{ partNumber: number; etag: string }>) {
-    return strip(await this.multipart.complete(uploadId, parts));
+  async completeUpload(
+    uploadId: string,
+    parts: Array<{ partNumber: number; etag: string }>,
+    opts?: CompleteOptions,
+  ) {
+    return strip(await this.multipart.complete(uploadId, parts, opts));
   }
   abortUpload(uploadId: string): Promise<void> {
     return this.multipart.abort(uploadId);

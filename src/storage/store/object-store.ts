@@ -74,10 +74,22 @@ export interface UploadInfo {
  */
 export type BodyCheck = () => void;
 
+/**
+ * A conditional write's test of the version it would replace (null: none), run right before the new
+ * version becomes current; throwing refuses the write. `fs` runs it in the commit's transaction, so no
+ * other write comes between; `s3` and `azure` just before they publish the object.
+ */
+export type WritePrecondition = (current: ObjectInfo | null) => void;
+
 export interface PutOptions {
   /** Refuse bodies longer than this many bytes (quota left), with `TH_S3_QUOTA_EXCEEDED`. */
   maxBytes?: number;
   check?: BodyCheck;
+  precondition?: WritePrecondition;
+}
+
+export interface CompleteOptions {
+  precondition?: WritePrecondition;
 }
 
 export interface ObjectStore {
@@ -117,7 +129,11 @@ export interface ObjectStore {
   putPart(uploadId: string, partNumber: number, body: Readable, opts?: PutOptions): Promise<PartInfo>;
   listParts(uploadId: string): Promise<PartInfo[]>;
   /** Joins the named parts in order into the object; the upload is gone afterwards. */
-  completeUpload(uploadId: string, parts: Array<{ partNumber: number; etag: string }>): Promise<ObjectInfo>;
+  completeUpload(
+    uploadId: string,
+    parts: Array<{ partNumber: number; etag: string }>,
+    opts?: CompleteOptions,
+  ): Promise<ObjectInfo>;
   abortUpload(uploadId: string): Promise<void>;
   listUploads(bucket: string): Promise<UploadInfo[]>;
   /** Aborts uploads started before `before`; returns how many. */

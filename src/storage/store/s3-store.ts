@@ -92,6 +92,8 @@ export class S3ObjectStore implements S.ObjectStore {
         params: { Bucket: this.backend, Key: tmp, Body: body.pipe(m), ...metaParams(meta) },
       }).done();
       opts.check?.();
+      // Checked right before the copy, not atomically with it.
+      if (opts.precondition) opts.precondition(await this.head(bucket, key));
       await this.c.send(
         new CopyObjectCommand({
           Bucket: this.backend,
@@ -296,12 +298,14 @@ export class S3ObjectStore implements S.ObjectStore {
   async completeUpload(
     uploadId: string,
     parts: Array<{ partNumber: number; etag: string }>,
+    opts: S.CompleteOptions = {},
   ): Promise<S.ObjectInfo> {
     const u = await this.requireUpload(uploadId);
     for (let i = 1; i < parts.length; i++) {
       if (parts[i]!.partNumber <= parts[i - 1]!.partNumber)
         throw new TerraHubError('TH_S3_INVALID_PART_ORDER');
     }
+    if (opts.precondition) opts.precondition(await this.head(u.bucket, u.key));
     try {
       await this.c.send(
         new CompleteMultipartUploadCommand({
