@@ -17,6 +17,7 @@ import { fileSource, openRaster } from '../index.ts';
 import { createCogFile } from '../io/create-cog.ts';
 import { countDiffs, gdalDump, type GdalDump, SYSTEM_PYTHON, TESTDATA } from '../tiff/testing/gdal-oracle.ts';
 import type { PixelArray } from '../types.ts';
+import { spreadEdges } from './jpeg-tile.ts';
 import { parseCogOptions, resolveCogOptions } from './options.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -207,6 +208,20 @@ describe('cog create --compress JPEG, judged by GDAL', () => {
     const out = await convertAndJudge(t, rgba, 'rgba', true);
     await readBackAsGdal(out);
   });
+});
+
+test('edge tiles: the last valid column is copied right, then the last valid row down (as GDAL for JPEG)', () => {
+  const T = 16;
+  const tile = new Uint8Array(T * T * 3);
+  for (let y = 0; y < 5; y++)
+    for (let x = 0; x < 10; x++) tile.set([x, y, 100 + x + 10 * y], (y * T + x) * 3);
+  spreadEdges(tile, T, 3, 10, 5);
+  const px = (x: number, y: number): number[] =>
+    Array.from(tile.subarray((y * T + x) * 3, (y * T + x) * 3 + 3));
+  assert.deepEqual(px(3, 2), [3, 2, 123], 'valid pixels untouched');
+  assert.deepEqual(px(15, 2), [9, 2, 129], 'right of the data: the last valid column');
+  assert.deepEqual(px(4, 15), [4, 4, 144], 'below the data: the last valid row');
+  assert.deepEqual(px(15, 15), [9, 4, 149], 'the corner: the last valid pixel');
 });
 
 describe('cog create --compress JPEG: what it refuses, info and help', () => {

@@ -117,3 +117,28 @@ export async function encodeJpegTile(
   // Own tables go right after SOI, before the frame header.
   return concat([s.rest.subarray(0, 2), s.dqt, s.rest.subarray(2)]);
 }
+
+/**
+ * Fills the part of an edge tile outside the raster with copies of the last valid column, then of the last
+ * valid row, as GDAL does for JPEG: blocks that straddle the edge then hold no artificial step for the DCT to
+ * ring on (zeros would darken the edge pixels), and the tiles come out as GDAL's.
+ */
+export function spreadEdges(
+  tile: Uint8Array,
+  size: number,
+  samples: number,
+  width: number,
+  height: number,
+): void {
+  const row = size * samples;
+  if (width < size && width > 0) {
+    for (let y = 0; y < height; y++) {
+      const last = y * row + (width - 1) * samples;
+      for (let o = last + samples; o < (y + 1) * row; o += samples) tile.copyWithin(o, last, last + samples);
+    }
+  }
+  if (height < size && height > 0) {
+    const last = (height - 1) * row;
+    for (let y = height; y < size; y++) tile.copyWithin(y * row, last, last + row);
+  }
+}

@@ -12,7 +12,7 @@ import { BYTES_PER_SAMPLE, typedView } from '../tiff/pixels.ts';
 import type { PixelArray } from '../types.ts';
 import { alphaIsLast, cogIfds, type CogSource, type LevelLayout } from './cog-ifds.ts';
 import type { TileSpec } from './encode-tile.ts';
-import { jpegTables } from './jpeg-tile.ts';
+import { jpegTables, spreadEdges } from './jpeg-tile.ts';
 import type { CogOptions } from './options.ts';
 import { levelSizes, rowSampler, type RowSampler } from './overview.ts';
 import { framed, headerAndGhost, ifdChainSize, serializeIfds } from './tiff-layout.ts';
@@ -181,6 +181,7 @@ export async function writeCog(
               mbuf[rb + ((x - x0) >> 3)] = (mbuf[rb + ((x - x0) >> 3)] as number) | (0x80 >> ((x - x0) & 7));
         }
       }
+      if (opts.compress === 'JPEG') spreadEdges(buf, T, nb, x1 - x0, y1 - y0);
       queue.push({
         level: L,
         tile: ty * across + tx,
