@@ -73,6 +73,10 @@ export const ERROR_CODES = {
     message: 'The x-amz-content-sha256 header does not match the body.',
   },
   TH_S3_BAD_DIGEST: { status: 400, message: 'A checksum of the body does not match the one sent.' },
+  TH_S3_INVALID_DIGEST: {
+    status: 400,
+    message: 'The Content-MD5 header is not the base64 of an MD5 digest.',
+  },
   TH_S3_INVALID_PART: { status: 400, message: 'A part is missing or its ETag does not match.' },
   TH_S3_INVALID_PART_ORDER: { status: 400, message: 'Parts must be listed in ascending order.' },
   TH_S3_ENTITY_TOO_SMALL: { status: 400, message: 'Every part but the last must be at least 5 MiB.' },

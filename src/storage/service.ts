@@ -41,6 +41,8 @@ export interface PutExtras {
   /** Bytes the client announced, to refuse over-quota writes before reading them. */
   declaredLength?: number;
   check?: BodyCheck;
+  /** The body's verified checksum, asked once the check passed, to keep with the object. */
+  checksum?: () => ObjectMeta['checksum'] | null;
   precondition?: WritePrecondition;
 }
 
@@ -207,17 +209,22 @@ export class StorageService {
     const declared = Buffer.isBuffer(body) ? body.length : extras.declaredLength;
     const maxBytes = this.quotaFor(b, old?.size ?? 0, declared);
     const stream = Buffer.isBuffer(body) ? Readable.from([body]) : body;
-    const info = await this.store.put(
-      bucket,
-      key,
-      stream,
-      { user: {}, ...meta },
-      {
-        maxBytes,
-        ...(extras.check ? { check: extras.check } : {}),
-        ...(extras.precondition ? { precondition: extras.precondition } : {}),
-      },
-    );
+    const full: ObjectMeta = { user: {}, ...meta };
+    const { check, checksum } = extras;
+    const info = await this.store.put(bucket, key, stream, full, {
+      maxBytes,
+      ...(check || checksum
+        ? {
+            check: () => {
+              check?.();
+              // Drivers record the metadata after the check: the verified checksum goes with it.
+              const sum = checksum?.();
+              if (sum) full.checksum = sum;
+            },
+          }
+        : {}),
+      ...(extras.precondition ? { precondition: extras.precondition } : {}),
+    });
     this.buckets.addUsage(bucket, info.size - (old?.size ?? 0));
     return info;
   }

@@ -4,11 +4,12 @@
  * sub-resource, and renders every error as S3's XML body with S3's status code.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { toTerraHubError, TerraHubError } from '../../core/errors.ts';
 import { logError } from '../../core/http/errors.ts';
 import type { Identity } from '../../core/identity/index.ts';
 import { SAS_ACCESS_KEY, type StorageService } from '../service.ts';
-import type { S3Ctx, S3Handler } from './context.ts';
+import { awaitsContinue, type S3Ctx, type S3Handler } from './context.ts';
 import { parseS3Request, resolveCaller } from './request.ts';
 import * as B from './routes.buckets.ts';
 import { listObjects } from './routes.list.ts';
@@ -102,7 +103,10 @@ async function s3ErrorHandler(raw: Error, req: FastifyRequest, reply: FastifyRep
     return;
   }
   void reply.header('x-amz-request-id', req.id);
-  if (!req.raw.complete) {
+  if (awaitsContinue(req)) {
+    // Refused before `100 Continue` was sent: the client has not sent its body and must not send it now.
+    void reply.header('connection', 'close');
+  } else if (!req.raw.complete) {
     // The body was refused part way. Read and drop what the client still sends (briefly), so that it sees
     // this answer rather than a reset, then close: the rest must not be parsed as the next request.
     void reply.header('connection', 'close');
@@ -144,6 +148,12 @@ export async function s3App(app: FastifyInstance, opts: S3AppOptions): Promise<v
     if (req.headers['content-type'] === '') delete req.headers['content-type'];
   });
   app.setErrorHandler(s3ErrorHandler);
+  // `Expect`: S3 ignores values other than 100-continue, which Node's server would answer with 417; and
+  // Node would send `100 Continue` before TerraHub has looked at the request. Both go to the handler, which
+  // sends `100 Continue` once it starts reading an authorized body (acceptBody).
+  const toHandler = (req: IncomingMessage, res: ServerResponse) => app.server.emit('request', req, res);
+  app.server.on('checkExpectation', toHandler);
+  app.server.on('checkContinue', toHandler);
 
   const handler = async (req: FastifyRequest, reply: FastifyReply) => {
     const r = parseS3Request(req.raw, opts.virtualHostBase);

@@ -24,6 +24,8 @@ export interface DecodedBody {
   check(): void;
   /** The verified flexible checksum, to echo as a response header (as S3 does). */
   checksumHeader(): Record<string, string>;
+  /** The flexible checksum of the body once check() passed, if the client chose an algorithm. */
+  checksum(): { algorithm: ChecksumAlgorithm; value: string } | null;
 }
 
 function chosenAlgorithm(h: Record<string, string>): ChecksumAlgorithm | null {
@@ -32,6 +34,11 @@ function chosenAlgorithm(h: Record<string, string>): ChecksumAlgorithm | null {
   const trailer = (h['x-amz-trailer'] ?? '').toLowerCase().replace(/^x-amz-checksum-/, '');
   if (isChecksumAlgorithm(trailer)) return trailer;
   return CHECKSUM_ALGORITHMS.find((a) => h[`x-amz-checksum-${a}`] !== undefined) ?? null;
+}
+
+/** Content-MD5 is the base64 of 16 bytes: anything else is refused before the body is read, as S3 does. */
+function isMd5Digest(v: string): boolean {
+  return /^[A-Za-z0-9+/]{22}==$/.test(v.trim());
 }
 
 function nonNegativeInt(v: string | undefined): number | undefined {
@@ -71,7 +78,10 @@ export function decodeBody(
   }
 
   const sha = /^[0-9a-f]{64}$/.test(payload) && !chunked ? createHash('sha256') : null;
-  const md5 = h['content-md5'] ? createHash('md5') : null;
+  const md5 = h['content-md5'] !== undefined ? createHash('md5') : null;
+  if (md5 && !isMd5Digest(h['content-md5']!)) {
+    throw new TerraHubError('TH_S3_INVALID_DIGEST', 'The Content-MD5 you specified is not valid.');
+  }
   const alg = chosenAlgorithm(h);
   const sum = alg ? newChecksum(alg) : null;
   const tap = new Transform({
@@ -100,7 +110,7 @@ export function decodeBody(
     declaredLength,
     check() {
       if (sha && sha.digest('hex') !== payload) throw new TerraHubError('TH_S3_CONTENT_SHA256_MISMATCH');
-      if (md5 && md5.digest('base64') !== h['content-md5']) {
+      if (md5 && md5.digest('base64') !== h['content-md5']!.trim()) {
         throw new TerraHubError(
           'TH_S3_BAD_DIGEST',
           'The Content-MD5 you specified did not match what we received.',
@@ -120,6 +130,9 @@ export function decodeBody(
     },
     checksumHeader() {
       return alg && sumValue ? { [`x-amz-checksum-${alg}`]: sumValue } : {};
+    },
+    checksum() {
+      return alg && sumValue ? { algorithm: alg, value: sumValue } : null;
     },
   };
 }

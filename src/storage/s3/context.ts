@@ -65,6 +65,7 @@ export function metaFromHeaders(h: Record<string, string>): ObjectMeta {
   if (h['content-disposition']) meta.contentDisposition = h['content-disposition'];
   if (h['cache-control']) meta.cacheControl = h['cache-control'];
   if (h['content-language']) meta.contentLanguage = h['content-language'];
+  if (h['expires']) meta.expires = h['expires'];
   return meta;
 }
 
@@ -82,7 +83,7 @@ export function objectHeaders(info: ObjectInfo, query: Map<string, string>): Rec
     ['content-disposition', m.contentDisposition, 'response-content-disposition'],
     ['cache-control', m.cacheControl, 'response-cache-control'],
     ['content-language', m.contentLanguage, 'response-content-language'],
-    ['expires', undefined, 'response-expires'],
+    ['expires', m.expires, 'response-expires'],
   ];
   for (const [name, v, override] of opt) {
     const val = query.get(override) ?? v;
@@ -92,8 +93,32 @@ export function objectHeaders(info: ObjectInfo, query: Map<string, string>): Rec
   return h;
 }
 
+const continued = new WeakSet<FastifyRequest>();
+
+/** Whether the client announced `Expect: 100-continue` and waits for our go-ahead before sending its body. */
+export function awaitsContinue(req: FastifyRequest): boolean {
+  return !continued.has(req) && /^\s*100-continue\s*$/i.test(headerOf(req, 'expect'));
+}
+
+function headerOf(req: FastifyRequest, name: string): string {
+  const v = req.headers[name];
+  return typeof v === 'string' ? v : '';
+}
+
+/**
+ * Called by handlers as they start reading a body, once the request is authorized: a client that sent
+ * `Expect: 100-continue` gets `100 Continue` now (the S3 listener turns off Node's own, which would come
+ * before any check), so a refused upload is answered before its body is sent.
+ */
+export function acceptBody(c: S3Ctx): void {
+  if (!awaitsContinue(c.req)) return;
+  continued.add(c.req);
+  if (!c.reply.raw.headersSent) c.reply.raw.writeContinue();
+}
+
 /** Reads a small request body (XML documents, policies) whole. */
 export async function smallBody(c: S3Ctx, limit = 2 * 1024 * 1024): Promise<string> {
+  acceptBody(c);
   const chunks: Buffer[] = [];
   let n = 0;
   for await (const chunk of c.req.raw) {

@@ -4,10 +4,11 @@
  */
 import { TerraHubError } from '../../core/errors.ts';
 import { validateKey } from '../service.ts';
-import type { UploadInfo } from '../store/object-store.ts';
+import type { ByteRange, UploadInfo } from '../store/object-store.ts';
 import { decodeBody } from './body.ts';
 import { writePrecondition } from './conditions.ts';
 import {
+  acceptBody,
   bucketOf,
   keyOf,
   metaFromHeaders,
@@ -17,7 +18,6 @@ import {
   xmlReply,
   type S3Ctx,
 } from './context.ts';
-import { parseRange } from './routes.objects.ts';
 import { parseCopySource } from './routes.objects.ts';
 import { doc, el, parseCompleteParts } from './xml.ts';
 
@@ -47,6 +47,22 @@ function partNumber(c: S3Ctx): number {
   return n;
 }
 
+/** `x-amz-copy-source-range: bytes=a-b`, which (unlike a GET's Range) must lie within the source. */
+function copySourceRange(header: string | undefined, size: number): ByteRange | undefined {
+  if (header === undefined) return undefined;
+  const m = /^bytes=(\d+)-(\d+)$/.exec(header.trim());
+  if (!m)
+    throw new TerraHubError('TH_S3_INVALID_ARGUMENT', 'x-amz-copy-source-range must be bytes=first-last');
+  const [start, end] = [Number(m[1]), Number(m[2])];
+  if (start > end || end >= size) {
+    throw new TerraHubError(
+      'TH_S3_INVALID_RANGE',
+      `bytes ${start}-${end} are not within the source's ${size} bytes`,
+    );
+  }
+  return { start, end };
+}
+
 export async function uploadPart(c: S3Ctx) {
   const bucket = bucketOf(c);
   const key = keyOf(c);
@@ -60,7 +76,7 @@ export async function uploadPart(c: S3Ctx) {
     requireRead(c, src.bucket, false);
     const info = await c.svc.store.head(src.bucket, src.key);
     if (!info) throw new TerraHubError('TH_S3_NO_SUCH_KEY', `no key "${src.key}" in bucket "${src.bucket}"`);
-    const range = parseRange(c.r.headers['x-amz-copy-source-range'], info.size) ?? undefined;
+    const range = copySourceRange(c.r.headers['x-amz-copy-source-range'], info.size);
     const got = await c.svc.store.get(src.bucket, src.key, range);
     if (!got) throw new TerraHubError('TH_S3_NO_SUCH_KEY');
     const part = await c.svc.store.putPart(u.uploadId, n, got.body, { maxBytes }).catch((e: unknown) => {
@@ -72,6 +88,7 @@ export async function uploadPart(c: S3Ctx) {
       doc('CopyPartResult', el('LastModified', part.lastModified.toISOString()) + el('ETag', part.etag)),
     );
   }
+  acceptBody(c);
   const body = decodeBody(c.req.raw, c.r.headers, c.caller.auth);
   if (body.declaredLength !== undefined && body.declaredLength > maxBytes)
     throw new TerraHubError('TH_S3_QUOTA_EXCEEDED');

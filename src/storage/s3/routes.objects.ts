@@ -3,8 +3,10 @@ import { TerraHubError } from '../../core/errors.ts';
 import type { ByteRange } from '../store/object-store.ts';
 import { decodeBody } from './body.ts';
 import { checkConditions, etagMatches, writePrecondition } from './conditions.ts';
+import { selectPart } from './object-parts.ts';
 import { RangeBuffers } from './range-buffers.ts';
 import {
+  acceptBody,
   bucketOf,
   keyOf,
   metaFromHeaders,
@@ -49,9 +51,15 @@ export async function getObject(c: S3Ctx, head: boolean) {
   if (!obj) throw new TerraHubError('TH_S3_NO_SUCH_KEY', `no key "${key}" in bucket "${bucket}"`);
   const { info } = obj;
   let range: ByteRange | null;
+  let parts: number | null = null;
   try {
     checkConditions(c.r.headers, info);
-    range = parseRange(c.r.headers['range'], info.size);
+    const partNumber = c.r.query.get('partNumber');
+    if (partNumber !== undefined) {
+      ({ range, count: parts } = selectPart(partNumber, info, c.r.headers['range']));
+    } else {
+      range = parseRange(c.r.headers['range'], info.size);
+    }
   } catch (e) {
     await obj.close();
     if (e instanceof TerraHubError && e.code === 'TH_S3_INVALID_RANGE') {
@@ -65,6 +73,13 @@ export async function getObject(c: S3Ctx, head: boolean) {
   }
   const headers = objectHeaders(info, c.r.query);
   if (range) headers['content-range'] = `bytes ${range.start}-${range.end}/${info.size}`;
+  if (parts !== null) headers['x-amz-mp-parts-count'] = String(parts);
+  // As S3: the stored checksum only when asked for, and only with the whole object.
+  const sum = info.meta.checksum;
+  if (sum && !range && /^enabled$/i.test(c.r.headers['x-amz-checksum-mode'] ?? '')) {
+    headers[`x-amz-checksum-${sum.algorithm}`] = sum.value;
+    headers['x-amz-checksum-type'] = sum.type;
+  }
   const length = range ? range.end - range.start + 1 : info.size;
   headers['content-length'] = String(length);
   void c.reply.status(range ? 206 : 200).headers(headers);
@@ -89,22 +104,27 @@ export async function putObject(c: S3Ctx) {
   // Checked before the body is read (a refused write costs no upload), and again as the write commits.
   const precondition = writePrecondition(c.r.headers, key);
   if (precondition) precondition(await c.svc.store.head(bucket, key));
+  acceptBody(c);
   const body = decodeBody(c.req.raw, c.r.headers, c.caller.auth);
-  const info = await c.svc.putObject(
-    c.caller.principal,
-    bucket,
-    key,
-    body.body,
-    metaFromHeaders(c.r.headers),
-    {
-      ...(body.declaredLength !== undefined ? { declaredLength: body.declaredLength } : {}),
-      ...(precondition ? { precondition } : {}),
-      check: () => body.check(),
+  const meta = metaFromHeaders(c.r.headers);
+  const info = await c.svc.putObject(c.caller.principal, bucket, key, body.body, meta, {
+    ...(body.declaredLength !== undefined ? { declaredLength: body.declaredLength } : {}),
+    ...(precondition ? { precondition } : {}),
+    check: () => body.check(),
+    // Kept with the object, for GET/HEAD with x-amz-checksum-mode: ENABLED.
+    checksum: () => {
+      const sum = body.checksum();
+      return sum && { ...sum, type: 'FULL_OBJECT' };
     },
-  );
+  });
+  const sum = body.checksumHeader();
   return c.reply
     .status(200)
-    .headers({ etag: info.etag, ...body.checksumHeader() })
+    .headers({
+      etag: info.etag,
+      ...sum,
+      ...(Object.keys(sum).length ? { 'x-amz-checksum-type': 'FULL_OBJECT' } : {}),
+    })
     .send();
 }
 

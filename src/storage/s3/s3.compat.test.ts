@@ -150,6 +150,19 @@ describe('S3 compatibility found by s3-tests', () => {
     assert.equal(head.Metadata?.['note'], '=?UTF-8?B?Y2Fmw6k=?=');
   });
 
+  it('keeps the checksum the SDK sends by default and returns it with ChecksumMode ENABLED', async () => {
+    const put = await s3.send(new PutObjectCommand({ Bucket: 'carol', Key: 'sum', Body: 'checked' }));
+    assert.ok(put.ChecksumCRC32, 'the SDK sent a CRC32 and TerraHub echoed it');
+    const plain = await s3.send(new HeadObjectCommand({ Bucket: 'carol', Key: 'sum' }));
+    assert.equal(plain.ChecksumCRC32, undefined);
+    const head = await s3.send(
+      new HeadObjectCommand({ Bucket: 'carol', Key: 'sum', ChecksumMode: 'ENABLED' }),
+    );
+    assert.equal(head.ChecksumCRC32, put.ChecksumCRC32);
+    const got = await s3.send(new GetObjectCommand({ Bucket: 'carol', Key: 'sum', ChecksumMode: 'ENABLED' }));
+    assert.equal(await got.Body!.transformToString(), 'checked'); // the SDK validates the checksum as it reads
+  });
+
   it('answers a copy onto itself without REPLACE with InvalidRequest, and accepts an empty Content-Type', async () => {
     await assert.rejects(
       s3.send(new CopyObjectCommand({ Bucket: 'carol', Key: 'k1', CopySource: 'carol/k1' })),

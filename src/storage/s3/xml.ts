@@ -54,6 +54,7 @@ const S3_CODES: Partial<Record<ErrorCode, string>> = {
   TH_S3_AUTH_MALFORMED: 'AuthorizationHeaderMalformed',
   TH_S3_CONTENT_SHA256_MISMATCH: 'XAmzContentSHA256Mismatch',
   TH_S3_BAD_DIGEST: 'BadDigest',
+  TH_S3_INVALID_DIGEST: 'InvalidDigest',
   TH_S3_INVALID_PART: 'InvalidPart',
   TH_S3_INVALID_PART_ORDER: 'InvalidPartOrder',
   TH_S3_ENTITY_TOO_SMALL: 'EntityTooSmall',

@@ -37,8 +37,8 @@ import type {
 const SAFE_NAME = /^[a-z0-9][a-z0-9.-]{1,62}$/;
 
 function strip(v: VersionedInfo): ObjectInfo {
-  const { version: _v, segments: _s, ...info } = v;
-  return info;
+  const { version: _v, segments, ...info } = v;
+  return segments ? { ...info, partSizes: segments.map((g) => g.size) } : info;
 }
 
 export class FsObjectStore implements ObjectStore, FsObjectFiles {

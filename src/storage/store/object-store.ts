@@ -12,8 +12,15 @@ export interface ObjectMeta {
   contentDisposition?: string;
   cacheControl?: string;
   contentLanguage?: string;
+  /** The `Expires` header as sent (kept by `fs` and `azure`, which store this record whole). */
+  expires?: string;
   /** `x-amz-meta-*` headers, names lowercased without the prefix. */
   user: Record<string, string>;
+  /**
+   * The flexible checksum the client chose (`x-amz-checksum-<algorithm>`), verified when written: base64
+   * of the whole object's digest. Kept by `fs` and `azure` (which store this record whole), not by `s3`.
+   */
+  checksum?: { algorithm: string; value: string; type: 'FULL_OBJECT' };
 }
 
 export interface ObjectInfo {
@@ -23,6 +30,8 @@ export interface ObjectInfo {
   etag: string;
   lastModified: Date;
   meta: ObjectMeta;
+  /** A multipart object's part sizes in order, where the driver keeps them (for GET with partNumber). */
+  partSizes?: number[];
 }
 
 /** What a listing shows of an object (no metadata: a listing of 1,000 keys should not decode 1,000 of it). */
@@ -70,7 +79,8 @@ export interface UploadInfo {
 
 /**
  * Checks a body while it is stored: called once all bytes have arrived, before the object becomes visible.
- * Throwing aborts the write (for signed payload hashes and checksum trailers).
+ * Throwing aborts the write (for signed payload hashes and checksum trailers). It may complete the `meta`
+ * given to put (the checksum it verified): drivers record `meta` only after the check.
  */
 export type BodyCheck = () => void;
 
