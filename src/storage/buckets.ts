@@ -112,6 +112,11 @@ const toRecord = (r: Row): BucketRecord => ({
 export class BucketRegistry {
   /** Prepared statements by SQL text: every S3 request looks its bucket up, and preparing costs more. */
   private readonly statements = new Map<string, Statement>();
+  /**
+   * Grows whenever a bucket is added or removed or its policy changes here, so that read decisions cached
+   * elsewhere (./s3/fast-get.ts) are dropped at once. Every change of a bucket record must bump it.
+   */
+  generation = 0;
 
   constructor(private readonly db: Db) {}
 
@@ -145,6 +150,7 @@ export class BucketRegistry {
     const r = this.st(
       'INSERT OR IGNORE INTO storage_buckets (name, owner_id, home, policy, created_at) VALUES (?, ?, ?, ?, ?)',
     ).run(b.name, b.ownerId, b.home ? 1 : 0, JSON.stringify(b.policy), new Date().toISOString());
+    this.generation++;
     return r.changes > 0;
   }
 
@@ -171,10 +177,12 @@ export class BucketRegistry {
 
   remove(name: string): void {
     this.st('DELETE FROM storage_buckets WHERE name = ?').run(name);
+    this.generation++;
   }
 
   setPolicy(name: string, policy: BucketPolicy): void {
     this.st('UPDATE storage_buckets SET policy = ? WHERE name = ?').run(JSON.stringify(policy), name);
+    this.generation++;
   }
 
   /** A secret kept in the database (made on first use), for the signing service's keys. */

@@ -16,6 +16,7 @@ import { listObjects } from './routes.list.ts';
 import * as M from './routes.multipart.ts';
 import * as O from './routes.objects.ts';
 import { listVersions } from './routes.versions.ts';
+import { withFastGet, type RequestListener } from './fast-get.ts';
 import { errorXml } from './xml.ts';
 
 export interface S3AppOptions {
@@ -190,4 +191,10 @@ export async function s3App(app: FastifyInstance, opts: S3AppOptions): Promise<v
   app.route({ method: methods, url: '/', handler, exposeHeadRoute: false });
   app.route({ method: methods, url: '/*', handler, exposeHeadRoute: false });
   app.setNotFoundHandler(handler);
+  // Plain object GETs and HEADs, most of the traffic, are answered before Fastify (./fast-get.ts).
+  const [fastify, ...others] = app.server.listeners('request') as RequestListener[];
+  if (fastify && others.length === 0) {
+    app.server.removeAllListeners('request');
+    app.server.on('request', withFastGet({ ...opts, sas, log: app.log }, fastify));
+  }
 }

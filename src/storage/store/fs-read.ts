@@ -77,9 +77,39 @@ export class ReaderPins {
   }
 }
 
+/** One file of a version: where its bytes start in the object, and how many. */
+interface FileSpan {
+  file: string;
+  start: number;
+  size: number;
+}
+
+/**
+ * Versions' file layouts, made once per index row: the fs driver reuses the row of an object read again
+ * (./fs-info-cache.ts), so a 64-part object read range by range does not rebuild 64 entries per request.
+ */
+const layouts = new WeakMap<VersionedInfo, FileSpan[]>();
+
+function layoutOf(info: VersionedInfo): FileSpan[] {
+  let spans = layouts.get(info);
+  if (!spans) {
+    let start = 0;
+    spans = (info.segments ?? [{ file: info.version, size: info.size }]).map((p) => {
+      const span = { file: p.file, start, size: p.size };
+      start += p.size;
+      return span;
+    });
+    layouts.set(info, spans);
+  }
+  return spans;
+}
+
 /** The bytes of one version, read by absolute offsets across its files. Close it (or read it to the end). */
 export class VersionReader {
-  private readonly files: Array<{ path: string; start: number; size: number; fd: number | null }>;
+  /** The version's files (shared, read-only); paths are made on first open. */
+  private readonly files: FileSpan[];
+  /** Open descriptors by file index (a range read of a multipart object opens one or two of its files). */
+  private readonly fds = new Map<number, number>();
   private closed = false;
 
   /**
@@ -88,41 +118,49 @@ export class VersionReader {
    */
   constructor(
     readonly info: VersionedInfo,
-    pathOf: (file: string) => string,
+    private readonly pathOf: (file: string) => string,
     private readonly pins: ReaderPins,
     private readonly sync: SyncReads,
   ) {
-    let start = 0;
-    const parts = info.segments ?? [{ file: info.version, size: info.size }];
-    this.files = parts.map((p) => {
-      const f = { path: pathOf(p.file), start, size: p.size, fd: null };
-      start += p.size;
-      return f;
-    });
-    if (this.files[0]) this.files[0].fd = openSync(this.files[0].path, 'r');
+    this.files = layoutOf(info);
+    if (this.files[0]) this.fds.set(0, openSync(pathOf(this.files[0].file), 'r'));
     if (info.segments) pins.pin(info.version);
   }
 
   private fdOf(i: number): number {
-    const f = this.files[i]!;
-    if (f.fd === null) {
+    let fd = this.fds.get(i);
+    if (fd === undefined) {
       try {
-        f.fd = openSync(f.path, 'r');
+        fd = openSync(this.pathOf(this.files[i]!.file), 'r');
       } catch (e) {
         // Only another process sharing the data directory can remove a pinned version's segments.
         if ((e as NodeJS.ErrnoException).code === 'ENOENT')
           throw new TerraHubError('TH_UNAVAILABLE', 'the object was replaced while it was read; retry');
         throw e;
       }
+      this.fds.set(i, fd);
     }
-    return f.fd;
+    return fd;
+  }
+
+  /** The index of the file holding byte `pos` (binary search: spans are in order and contiguous). */
+  private fileAt(pos: number): number {
+    let lo = 0;
+    let hi = this.files.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      const f = this.files[mid]!;
+      if (pos >= f.start + f.size) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
   }
 
   /** Reads `n` bytes at `pos` into `buf` at `at`, across file boundaries; returns how many were read. */
   private async readAt(buf: Buffer, at: number, pos: number, n: number): Promise<number> {
     const sync = this.sync.allowed(n);
     let done = 0;
-    for (let i = 0; i < this.files.length && done < n; i++) {
+    for (let i = this.fileAt(pos); i < this.files.length && done < n; i++) {
       const f = this.files[i]!;
       const p = pos + done;
       if (p >= f.start + f.size) continue;
@@ -186,7 +224,7 @@ export class VersionReader {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const f of this.files) if (f.fd !== null) closeSync(f.fd);
+    for (const fd of this.fds.values()) closeSync(fd);
     if (this.info.segments) this.pins.unpin(this.info.version);
   }
 }

@@ -17,6 +17,7 @@ import type { Readable } from 'node:stream';
 import { TerraHubError } from '../../core/errors.ts';
 import { filesOf, FsIndex, type VersionedInfo } from './fs-index.ts';
 import { ReaderPins, SyncReads, VersionReader } from './fs-read.ts';
+import { InfoCache } from './fs-info-cache.ts';
 import { FsMultipart, type FsObjectFiles } from './fs-multipart.ts';
 import { newVersionId, processAlive, removeQuietly, writeDurably } from './fs-write.ts';
 import type {
@@ -47,6 +48,8 @@ export class FsObjectStore implements ObjectStore, FsObjectFiles {
   private readonly multipart: FsMultipart;
   private readonly pins = new ReaderPins();
   private readonly syncReads = new SyncReads();
+  /** Index rows of objects read recently (./fs-info-cache.ts). */
+  private readonly infoCache = new InfoCache();
   /** Buckets known to exist (checked on every request; the index is asked only on a miss). */
   private readonly knownBuckets = new Set<string>();
   private readonly knownDirs = new Set<string>();
@@ -156,12 +159,13 @@ export class FsObjectStore implements ObjectStore, FsObjectFiles {
   /** Opens the current version, looking the key up again if a writer replaced it meanwhile. */
   private openCurrent(bucket: string, key: string): VersionReader | null {
     for (let attempt = 0; attempt < 5; attempt++) {
-      const v = this.index.find(bucket, key);
+      const v = this.infoCache.find(bucket, key, this.index.changes(), () => this.index.find(bucket, key));
       if (!v) return null;
       try {
         return new VersionReader(v, (f) => this.versionPath(bucket, f), this.pins, this.syncReads);
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+        this.infoCache.drop(bucket, key);
       }
     }
     throw new TerraHubError('TH_UNAVAILABLE', 'the object is being rewritten too often to read; retry');
