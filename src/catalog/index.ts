@@ -17,13 +17,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
-import type { Principal } from '../core/identity/index.ts';
-import type { Db } from '../core/db.ts';
-import { CatalogService } from './service.ts';
-import { SqliteCatalogStore } from './sqlite/store.sqlite.ts';
-import { PostgresCatalogStore } from './postgres/store.postgres.ts';
-import type { CatalogStore } from './store.ts';
-import { TerraHubError } from '../core/errors.ts';
+import type { CatalogService } from './service.ts';
 import { stacApi } from './api/plugin.ts';
 
 export { CatalogService, type SearchResult } from './service.ts';
@@ -31,41 +25,7 @@ export type { CatalogStore } from './store.ts';
 export type * from './model.ts';
 export type { SearchBody } from './search.parse.ts';
 
-export interface CatalogConfig {
-  driver: 'sqlite' | 'postgres';
-  countLimit: number;
-  /** Check extension schemas on write (catalog.validateExtensions); default true. */
-  validateExtensions?: boolean | undefined;
-  /** With driver postgres (catalog.postgres.* settings). */
-  postgres?: { url: string; schema: string; poolSize: number } | undefined;
-}
-
-/** Builds the configured CatalogStore (postgres: connects and migrates, or fails now) and the service. */
-export async function createCatalog(db: Db, cfg: CatalogConfig): Promise<CatalogService> {
-  let store: CatalogStore;
-  if (cfg.driver === 'postgres') {
-    if (!cfg.postgres?.url) {
-      throw new TerraHubError(
-        'TH_UNAVAILABLE',
-        'catalog.driver is postgres but catalog.postgres.url is not set',
-      );
-    }
-    store = await PostgresCatalogStore.open(cfg.postgres);
-  } else store = new SqliteCatalogStore(db);
-  return new CatalogService(store, {
-    countLimit: cfg.countLimit,
-    validateExtensions: cfg.validateExtensions ?? true,
-  });
-}
-
-/** A principal with every right, for the server's own trusted work (never for a request). */
-export function systemPrincipal(): Principal {
-  return {
-    user: { id: 0, name: 'system', admin: true, groups: [], created: '', lastActivity: null },
-    scopes: new Set(['admin', 'read:catalog', 'write:catalog']),
-    tokenId: null,
-  };
-}
+export { createCatalog, catalogConfigFrom, systemPrincipal, type CatalogConfig } from './open.ts';
 
 /**
  * Registers the STAC API on `app` under `prefix`. `publicUrl()` is the origin's URL as users reach it (read

@@ -18,9 +18,10 @@ import { mergePatch } from './merge-patch.ts';
 import type { CollectionAccess, StacCollection, StacItem, StoredCollection, StoredItem } from './model.ts';
 import { decodeToken, encodeToken, searchHash } from './paging.ts';
 import { parseSearch, type SearchBody } from './search.parse.ts';
-import type { CatalogStore, SeenProperty, WriteMode } from './store.ts';
+import type { CatalogStore, ItemStats, SeenProperty, WriteMode } from './store.ts';
 import { growExtent } from './extent.ts';
-import { validateCollection, validateItem } from './validate.ts';
+import { itemRowGroup, type ItemRowGroup } from './item-rows.ts';
+import { checkItemFor, validateCollection, type ValidationChecks } from './validate.ts';
 
 export interface CatalogOptions {
   /** numberMatched is counted exactly up to this many matches, and reported as a lower bound beyond. */
@@ -44,28 +45,11 @@ export interface SearchResult {
 
 const ACCESS_FIELD = 'terrahub:access';
 
-function asServed(doc: unknown, collectionId: string): unknown {
-  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return doc;
-  const d = doc as Record<string, unknown>;
-  if (d['collection'] !== undefined && d['collection'] !== collectionId) return doc; // refused below
-  const links = Array.isArray(d['links']) ? (d['links'] as Array<{ rel?: unknown }>) : [];
-  const hasLink = links.some((l) => l?.rel === 'collection');
-  return {
-    ...d,
-    collection: collectionId,
-    links: hasLink ? links : [...links, { rel: 'collection', href: `collections/${collectionId}` }],
-  };
-}
-
 export class CatalogService {
   constructor(
     readonly store: CatalogStore,
     private readonly opts: CatalogOptions,
   ) {}
-
-  private get checks(): { extensions: boolean } {
-    return { extensions: this.opts.validateExtensions ?? true };
-  }
 
   /** Ids of the collections the caller may read. */
   async visibleCollectionIds(p: Principal): Promise<string[]> {
@@ -136,6 +120,11 @@ export class CatalogService {
     return access;
   }
 
+  /** What items and collections are checked against (workers of `stac load` check with the same). */
+  get checks(): ValidationChecks {
+    return { extensions: this.opts.validateExtensions ?? true };
+  }
+
   /**
    * Writes a batch of items into a collection, all or none (`create`: 409 if any exists; `upsert`: replace).
    * Each item is validated; its `collection` is set to `collectionId` (a different one is a 400).
@@ -150,16 +139,7 @@ export class CatalogService {
     requireCanWrite(p, collectionId, cur.access);
     const checked = items.map((doc, i) => {
       try {
-        // Checked as it will be served: in this collection, with a collection link (the schema ties them).
-        validateItem(asServed(doc, collectionId), this.checks);
-        const item = doc as StacItem;
-        if (item.collection !== undefined && item.collection !== collectionId)
-          throw new TerraHubError(
-            'TH_STAC_INVALID_ITEM',
-            `item.collection "${item.collection}" is not the collection "${collectionId}" it is written to`,
-            { path: '$.collection' },
-          );
-        return { ...item, collection: collectionId };
+        return checkItemFor(doc, collectionId, this.checks);
       } catch (e) {
         if (items.length > 1 && e instanceof TerraHubError)
           throw new TerraHubError(
@@ -179,7 +159,21 @@ export class CatalogService {
         throw new TerraHubError('TH_STAC_INVALID_ITEM', `item "${it.id}" appears twice in the batch`);
       ids.add(it.id);
     }
-    return this.store.putItems(collectionId, checked, { mode: opts.mode ?? 'upsert', ifMatch: opts.ifMatch });
+    const group = itemRowGroup(collectionId, checked);
+    await this.store.putItemRows([group], { mode: opts.mode ?? 'upsert', ifMatch: opts.ifMatch });
+    return checked.map((item, i) => ({ item, etag: group.rows[i]!.etag }));
+  }
+
+  /**
+   * Writes rows that `stac load`'s workers made from items checked by `checkItemFor` with `this.checks`,
+   * grouped by collection, as one batch: all or none. The caller must be allowed to write every collection.
+   */
+  async putCheckedRows(p: Principal, groups: ItemRowGroup[], opts: { mode: WriteMode }): Promise<void> {
+    for (const g of groups) {
+      const cur = await this.getStoredCollection(p, g.collection);
+      requireCanWrite(p, g.collection, cur.access);
+    }
+    await this.store.putItemRows(groups, { mode: opts.mode });
   }
 
   async getStoredItem(p: Principal, collectionId: string, itemId: string): Promise<StoredItem> {
@@ -251,12 +245,23 @@ export class CatalogService {
     return this.store.seenProperties(ids);
   }
 
-  /** Grows a collection's spatial and temporal extent and its summaries to cover its items. */
+  /** Grows a collection's spatial and temporal extent and its summaries to cover its items (a scan of them). */
   async updateExtent(collectionId: string): Promise<StacCollection> {
+    const stats = await this.store.itemStats(collectionId);
+    return this.growExtentBy(collectionId, stats, await this.store.summarize(collectionId));
+  }
+
+  /**
+   * Grows a collection's extent by `stats` and sets these `summaries`: what a bulk load gathered from the
+   * items it wrote (load-stats.ts), so that a large collection is not scanned again after each load.
+   */
+  async growExtentBy(
+    collectionId: string,
+    stats: ItemStats,
+    summaries: Record<string, unknown>,
+  ): Promise<StacCollection> {
     const cur = await this.store.getCollection(collectionId);
     if (!cur) throw new TerraHubError('TH_STAC_COLLECTION_NOT_FOUND', `no collection "${collectionId}"`);
-    const stats = await this.store.itemStats(collectionId);
-    const summaries = await this.store.summarize(collectionId);
     const c = growExtent(cur.collection, stats, summaries);
     await this.store.putCollection(c, cur.access, { mode: 'replace' });
     return c;

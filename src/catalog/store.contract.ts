@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { SearchQuery, StacItem } from './model.ts';
+import { itemRowGroup } from './item-rows.ts';
 import type { CatalogStore } from './store.ts';
 import { collection, item } from './testing.fixtures.ts';
 
@@ -264,6 +265,60 @@ export function catalogStoreContract(
       const sum = await store.summarize('c1');
       assert.deepEqual(sum['eo:cloud_cover'], { minimum: 0, maximum: 4 });
       assert.deepEqual(sum['platform'], ['even', 'odd']);
+    });
+
+    void it('writes rows of several collections as one batch: all or nothing; upsert replaces', async () => {
+      const group = (c: string, its: StacItem[]) =>
+        itemRowGroup(
+          c,
+          its.map((i) => ({ ...i, collection: c })),
+        );
+      const orig = (await store.getItem('c1', 'a01'))!.item;
+      const m1 = item('m1', { x: 60, y: 20 });
+      m1.geometry = {
+        type: 'Polygon',
+        coordinates: [
+          [
+            [60, 20, 5],
+            [61, 20, 5],
+            [61, 21, 7],
+            [60, 20, 5],
+          ],
+        ],
+      };
+      const m2 = item('m2', { x: 62, y: 20 });
+      m2.geometry = {
+        type: 'GeometryCollection',
+        geometries: [
+          { type: 'Point', coordinates: [62.5, 20.5] },
+          {
+            type: 'MultiPolygon',
+            coordinates: [
+              [
+                [
+                  [63, 20],
+                  [64, 20],
+                  [64, 21],
+                  [63, 20],
+                ],
+              ],
+            ],
+          },
+        ],
+      };
+      const batch = [group('c2', [m1, m2]), group('c1', [item('a01', { x: 80, y: 40 })])];
+      await assert.rejects(store.putItemRows(batch, { mode: 'create' }), { status: 409 });
+      assert.equal(await store.getItem('c2', 'm1'), null);
+      await store.putItemRows(batch, { mode: 'upsert' });
+      const found = await store.search(q({ collections: ['c1', 'c2'], bboxes: [[60.4, 19, 63.6, 20.3]] }));
+      assert.deepEqual(ids(found.items).sort(), ['m1', 'm2']);
+      const moved = await store.search(q({ bboxes: [[79.5, 39.5, 80.5, 40.5]] }));
+      assert.deepEqual(ids(moved.items), ['a01']);
+      assert.deepEqual(ids((await store.search(q({ bboxes: [[1.2, 0.2, 1.8, 0.8]] }))).items), []);
+      await store.putItems('c1', [orig], { mode: 'replace' });
+      assert.equal(await store.deleteItem('c2', 'm1'), true);
+      assert.equal(await store.deleteItem('c2', 'm2'), true);
+      assert.deepEqual(ids((await store.search(q({ bboxes: [[1.2, 0.2, 1.8, 0.8]] }))).items), ['a01']);
     });
 
     void it('replaces and deletes items and collections', async () => {

@@ -13,6 +13,7 @@ import type {
   StoredCollection,
   StoredItem,
 } from './model.ts';
+import type { ItemRowGroup } from './item-rows.ts';
 
 /** create: 409 when it exists; replace: 404 when it does not; upsert: either. */
 export type WriteMode = 'create' | 'replace' | 'upsert';
@@ -51,6 +52,11 @@ export interface CatalogStore {
   getItem(collection: string, id: string): Promise<StoredItem | null>;
   /** Writes a batch of items of one (existing) collection, all or none. Items carry `collection`. */
   putItems(collection: string, items: StacItem[], opts: WriteOptions): Promise<StoredItem[]>;
+  /**
+   * Writes rows of checked items (item-rows.ts), of one or more existing collections, as one transaction:
+   * all or none. The bulk path (`stac load`), whose rows are computed in worker threads; putItems uses it too.
+   */
+  putItemRows(groups: ItemRowGroup[], opts: WriteOptions): Promise<void>;
   deleteItem(collection: string, id: string, ifMatch?: string): Promise<boolean>;
 
   search(q: SearchQuery): Promise<SearchPage>;

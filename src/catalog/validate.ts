@@ -159,3 +159,33 @@ export function validateCollection(
   if (checks.extensions) checkExtensions('TH_STAC_INVALID_COLLECTION', 'collection', c);
   return c;
 }
+
+/** The document as it will be served from `collectionId`: in it, with a collection link (the schema ties them). */
+function asServed(doc: unknown, collectionId: string): unknown {
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return doc;
+  const d = doc as Record<string, unknown>;
+  if (d['collection'] !== undefined && d['collection'] !== collectionId) return doc; // refused below
+  const links = Array.isArray(d['links']) ? (d['links'] as Array<{ rel?: unknown }>) : [];
+  const hasLink = links.some((l) => l?.rel === 'collection');
+  return {
+    ...d,
+    collection: collectionId,
+    links: hasLink ? links : [...links, { rel: 'collection', href: `collections/${collectionId}` }],
+  };
+}
+
+/**
+ * Checks an item written to `collectionId` (every write path runs this: the API, `stac load`'s workers) and
+ * returns it as stored: its `collection` set. An item naming another collection is a 400.
+ */
+export function checkItemFor(doc: unknown, collectionId: string, checks: ValidationChecks): StacItem {
+  validateItem(asServed(doc, collectionId), checks);
+  const item = doc as StacItem;
+  if (item.collection !== undefined && item.collection !== collectionId)
+    throw new TerraHubError(
+      'TH_STAC_INVALID_ITEM',
+      `item.collection "${item.collection}" is not the collection "${collectionId}" it is written to`,
+      { path: '$.collection' },
+    );
+  return { ...item, collection: collectionId };
+}

@@ -7,7 +7,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { createCatalog, type CatalogService } from '../catalog/index.ts';
+import { catalogConfigFrom, createCatalog, type CatalogService } from '../catalog/index.ts';
 import type { Config } from '../core/config/keys.ts';
 import { publicUrls } from '../core/config/public-urls.ts';
 import { openDatabase, type Db } from '../core/db.ts';
@@ -84,16 +84,7 @@ export async function buildServices(config: Config, log: Logger): Promise<Servic
   services.storage = storage.storage;
 
   // 4. Catalog (CatalogStore driver): STAC collections and items, in the state database by default.
-  services.catalog = await createCatalog(db, {
-    driver: config['catalog.driver'],
-    countLimit: config['catalog.countLimit'],
-    validateExtensions: config['catalog.validateExtensions'],
-    postgres: {
-      url: config['catalog.postgres.url'],
-      schema: config['catalog.postgres.schema'],
-      poolSize: config['catalog.postgres.poolSize'],
-    },
-  });
+  services.catalog = await createCatalog(db, catalogConfigFrom(config));
   closers.push(() => services.catalog.store.close());
 
   // 5. Raster / data API caches: one byte-range cache shared by every request, reading through storage.

@@ -1,17 +1,34 @@
 /**
  * Bulk loading of STAC files into the catalog (what `terrahub stac load` runs): collections first, then
- * items in batches, each batch all or nothing; then the touched collections' extents and summaries grow to
- * cover their items. Items go to `--collection` when given, else to their own `collection` field.
+ * items in batches, each batch one transaction (all or nothing); then the touched collections' extents and
+ * summaries grow to cover the items written (from what the workers gathered: no scan of the collection). Items go to `--collection` when given, else to their own
+ * `collection` field.
+ *
+ * The work is a pipeline: the main thread reads the files in large chunks and cuts them into batches of
+ * ndjson text; worker threads parse, validate (the same checks as the API) and compute each batch's rows;
+ * the main thread writes the prepared batches in file order. The first bad item stops the load: its batch
+ * and every later one are not written, the batches before it stay committed, and the error names the file,
+ * line, item, JSON path and how many items were committed (rerun with --upsert to resume).
  */
-import { TerraHubError } from '../../core/errors.ts';
+import { availableParallelism } from 'node:os';
 import type { Principal } from '../../core/identity/index.ts';
 import type { CatalogService } from '../service.ts';
-import { itemBatches, scanStacFiles } from './stac-files.ts';
+import { emptyStats, grownSummaries, mergeStats, type LoadStats } from './load-stats.ts';
+import { joinUnits } from './batch.ts';
+import type { Prepared } from './prepare.ts';
+import { PreparePool } from './prepare.pool.ts';
+import { scanStacFiles, textBatches } from './stac-files.ts';
 
 export interface LoadOptions {
   collection?: string | undefined;
   upsert: boolean;
+  /** Items per batch (one transaction). */
   batchSize: number;
+  /**
+   * Worker threads that prepare batches; 0 prepares them on the main thread. Default: one per core, none
+   * for fewer than 2,000 items.
+   */
+  workers?: number | undefined;
   /** Called with the total first, then with each committed batch's size. */
   progress?: { start(total: number): void; advance(n: number): void; stop(): void };
 }
@@ -21,6 +38,13 @@ export interface LoadResult {
   items: number;
 }
 
+export function defaultLoadWorkers(): number {
+  return Math.max(1, Math.min(8, availableParallelism()));
+}
+
+/** Lines a worker prepares at a time: small enough to spread a batch over every worker. */
+const UNIT = 500;
+
 export async function loadStac(
   catalog: CatalogService,
   p: Principal,
@@ -28,36 +52,58 @@ export async function loadStac(
   o: LoadOptions,
 ): Promise<LoadResult> {
   const files = await scanStacFiles(path);
-  for (const c of files.collections)
-    await catalog.upsertCollection(p, c, { mode: o.upsert ? 'upsert' : 'create' });
-  const touched = new Set<string>();
+  const mode = o.upsert ? 'upsert' : 'create';
+  for (const c of files.collections) await catalog.upsertCollection(p, c, { mode });
+  if (o.collection !== undefined) await catalog.getStoredCollection(p, o.collection);
+  const touched = new Map<string, LoadStats>();
   let items = 0;
+  const write = async (units: Array<Promise<Prepared>>) => {
+    const batch = joinUnits(await Promise.all(units), items);
+    await catalog.putCheckedRows(p, batch.groups, { mode });
+    for (const [cid, st] of batch.stats) touched.set(cid, mergeStats(touched.get(cid) ?? emptyStats(), st));
+    items += batch.items;
+    o.progress?.advance(batch.items);
+  };
+  // Workers take a moment to start (the schemas compile in each): small loads are prepared right here.
+  const workers = o.workers ?? (files.itemCount < 2000 ? 0 : defaultLoadWorkers());
+  const pool = new PreparePool(workers);
+  // A batch is `perBatch` units of one file; batches are written in file order, while the workers prepare
+  // the units of the next ones (enough ahead to keep them busy while the main thread writes).
+  const perBatch = Math.ceil(o.batchSize / UNIT);
+  const unit = Math.ceil(o.batchSize / perBatch);
+  const ahead = perBatch + 4 * Math.max(1, workers);
+  const batches: Array<Array<Promise<Prepared>>> = [];
+  let current: Array<Promise<Prepared>> = [];
+  let currentFile = '';
+  let inFlight = 0;
   o.progress?.start(files.itemCount);
   try {
-    for await (const batch of itemBatches(files.itemFiles, o.batchSize)) {
-      // One batch may hold items of several collections: write each collection's part, in order.
-      const groups = new Map<string, unknown[]>();
-      for (const it of batch) {
-        const cid = o.collection ?? (typeof it['collection'] === 'string' ? it['collection'] : undefined);
-        if (!cid)
-          throw new TerraHubError(
-            'TH_BAD_REQUEST',
-            `item ${JSON.stringify(it['id'])} names no collection: pass --collection`,
-          );
-        if (o.collection) it['collection'] = o.collection;
-        if (!groups.has(cid)) groups.set(cid, []);
-        groups.get(cid)!.push(it);
+    for await (const b of textBatches(files.itemFiles, unit)) {
+      if (current.length && (current.length === perBatch || b.file !== currentFile)) {
+        batches.push(current);
+        current = [];
       }
-      for (const [cid, group] of groups) {
-        await catalog.upsertItems(p, cid, group, { mode: o.upsert ? 'upsert' : 'create' });
-        touched.add(cid);
-        items += group.length;
-        o.progress?.advance(group.length);
+      currentFile = b.file;
+      const next = pool.submit({ ...b, collection: o.collection, checks: catalog.checks });
+      next.catch(() => undefined); // awaited in order when its batch is written
+      current.push(next);
+      inFlight++;
+      while (batches.length && inFlight >= ahead) {
+        const head = batches.shift()!;
+        inFlight -= head.length;
+        await write(head);
       }
     }
+    if (current.length) batches.push(current);
+    for (const head of batches.splice(0)) await write(head);
   } finally {
     o.progress?.stop();
+    await pool.close();
+    // Committed batches count even when a later one failed: their collections' extents cover them.
+    for (const [cid, st] of touched) {
+      const c = await catalog.getCollection(p, cid);
+      await catalog.growExtentBy(cid, st, grownSummaries(st, c.summaries));
+    }
   }
-  for (const cid of touched) await catalog.updateExtent(cid);
   return { collections: files.collections.length, items };
 }

@@ -47,6 +47,15 @@ export const POSTGRES_MIGRATIONS: string[] = [
      type text NOT NULL,
      PRIMARY KEY (collection, name)
    );`,
+  // 2: documents are compressed with lz4 where the server has it (Debian's PostgreSQL does): about as small
+  // as the default pglz, and several times faster to write, which bulk loads feel. Partitions, present and
+  // future, take the parent's setting.
+  `DO $$ BEGIN
+     IF EXISTS (SELECT 1 FROM pg_settings WHERE name = 'default_toast_compression' AND 'lz4' = ANY(enumvals)) THEN
+       ALTER TABLE catalog_items ALTER COLUMN content SET COMPRESSION lz4;
+       ALTER TABLE catalog_items ALTER COLUMN props SET COMPRESSION lz4;
+     END IF;
+   END $$;`,
 ];
 
 /** Creates the schema if needed and applies the migrations not applied yet. */

@@ -23,7 +23,8 @@ import { countMatches } from './count.postgres.ts';
 import { itemStats, seenProperties, summarize } from './stats.postgres.ts';
 import { whereSql } from './search.postgres.ts';
 import { fullOrder, ident, keysetSql, literal, orderSql, Params } from './sql.postgres.ts';
-import { batchProperties, writeItems } from './write.postgres.ts';
+import { writeRows } from './write.postgres.ts';
+import { itemRowGroup, type ItemRowGroup } from '../item-rows.ts';
 
 export interface PostgresCatalogOptions {
   /** postgres://user:password@host:port/database */
@@ -200,24 +201,32 @@ export class PostgresCatalogStore implements CatalogStore {
   }
 
   async putItems(collection: string, items: StacItem[], opts: WriteOptions): Promise<StoredItem[]> {
-    if (!items.length) return [];
-    const known = this.seen.get(collection) ?? new Set<string>();
-    const found = batchProperties(items, known);
-    const out = await this.tx(async (db) => {
-      const written = await writeItems(db, collection, items, opts);
-      if (found.size) {
+    const group = itemRowGroup(collection, items);
+    await this.putItemRows([group], opts);
+    return items.map((item, i) => ({ item, etag: group.rows[i]!.etag }));
+  }
+
+  async putItemRows(groups: ItemRowGroup[], opts: WriteOptions): Promise<void> {
+    const added = groups.map((g) => {
+      const known = this.seen.get(g.collection);
+      return { collection: g.collection, props: g.properties.filter(([n]) => !known?.has(n)) };
+    });
+    await this.tx(async (db) => {
+      await writeRows(db, groups, opts);
+      for (const a of added.filter((x) => x.props.length)) {
         await db.query(
           `INSERT INTO catalog_properties (collection, name, type)
            SELECT $1, n, t FROM unnest($2::text[], $3::text[]) AS u(n, t) ON CONFLICT DO NOTHING`,
-          [collection, [...found.keys()], [...found.values()]],
+          [a.collection, a.props.map(([n]) => n), a.props.map(([, t]) => t)],
         );
       }
-      return written;
     });
     // Recorded only once committed: a failed batch must not hide its properties from the next one.
-    for (const name of found.keys()) known.add(name);
-    this.seen.set(collection, known);
-    return out;
+    for (const a of added) {
+      const known = this.seen.get(a.collection) ?? new Set<string>();
+      for (const [n] of a.props) known.add(n);
+      this.seen.set(a.collection, known);
+    }
   }
 
   async deleteItem(collection: string, id: string, ifMatch?: string): Promise<boolean> {

@@ -5,7 +5,7 @@
  */
 import { migrate, type Db } from '../../core/db.ts';
 import { TerraHubError } from '../../core/errors.ts';
-import { geometryBbox } from '../geometry.ts';
+import { itemRowGroup, type ItemRowGroup } from '../item-rows.ts';
 import type {
   CollectionAccess,
   SearchPage,
@@ -17,7 +17,6 @@ import type {
 } from '../model.ts';
 import { checkWrite, etagOf, SUMMARY_SKIP } from '../store.rules.ts';
 import type { CatalogStore, ItemStats, SeenProperty, WriteOptions } from '../store.ts';
-import { itemTimeRange } from '../time.ts';
 import { registerCatalogFunctions } from './functions.sqlite.ts';
 import { CATALOG_MIGRATIONS } from './migrations.sqlite.ts';
 import { fieldSql, fullOrder, keysetSql, orderSql, whereSql } from './search.sqlite.ts';
@@ -47,17 +46,42 @@ function toStored(r: CollectionRow): StoredCollection {
   };
 }
 
-function jsonType(v: unknown): SeenProperty['type'] | null {
-  if (v === null || v === undefined) return null;
-  if (Array.isArray(v)) return 'array';
-  const t = typeof v;
-  return t === 'string' || t === 'number' || t === 'boolean' || t === 'object' ? t : null;
+interface CurrentRow {
+  rid: number;
+  etag: string;
+}
+
+const ITEM_COLUMNS = 'datetime, start_dt, end_dt, geometry, content, etag, props, minx, miny, maxx, maxy';
+
+/** The statements of item writes, prepared once per store. */
+function prepareWrites(db: Db) {
+  return {
+    current: db.prepare('SELECT rid, etag FROM catalog_items WHERE collection = ? AND id = ?'),
+    insert: db.prepare(
+      `INSERT INTO catalog_items (collection, id, ${ITEM_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    update: db.prepare(
+      `UPDATE catalog_items SET (${ITEM_COLUMNS}) = (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) WHERE rid = ?`,
+    ),
+    rtree: db.prepare(
+      'INSERT OR REPLACE INTO catalog_items_rtree (rid, minx, maxx, miny, maxy) VALUES (?, ?, ?, ?, ?)',
+    ),
+    rtreeDelete: db.prepare('DELETE FROM catalog_items_rtree WHERE rid = ?'),
+    property: db.prepare(
+      'INSERT OR IGNORE INTO catalog_properties (collection, name, type) VALUES (?, ?, ?)',
+    ),
+  };
+}
+
+function box(b: [number, number, number, number] | null): Array<number | null> {
+  return b ? b : [null, null, null, null];
 }
 
 export class SqliteCatalogStore implements CatalogStore {
   readonly driver = 'sqlite';
   /** Properties already recorded per collection, so ingest skips the INSERT OR IGNORE most of the time. */
   private seen = new Map<string, Set<string>>();
+  private statements: ReturnType<typeof prepareWrites> | undefined;
 
   constructor(private readonly db: Db) {
     migrate(db, 'catalog', CATALOG_MIGRATIONS);
@@ -126,62 +150,55 @@ export class SqliteCatalogStore implements CatalogStore {
   }
 
   async putItems(collection: string, items: StacItem[], opts: WriteOptions): Promise<StoredItem[]> {
-    const getEtag = this.db.prepare('SELECT rid, etag FROM catalog_items WHERE collection = ? AND id = ?');
-    const upsert = this.db.prepare(
-      `INSERT INTO catalog_items
-         (collection, id, datetime, start_dt, end_dt, geometry, content, etag, props, minx, miny, maxx, maxy)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT(collection, id) DO UPDATE SET datetime = excluded.datetime, start_dt = excluded.start_dt,
-         end_dt = excluded.end_dt, geometry = excluded.geometry, content = excluded.content, etag = excluded.etag,
-         props = excluded.props, minx = excluded.minx, miny = excluded.miny, maxx = excluded.maxx,
-         maxy = excluded.maxy
-       RETURNING rid`,
-    );
-    const rtree = this.db.prepare(
-      'INSERT OR REPLACE INTO catalog_items_rtree (rid, minx, maxx, miny, maxy) VALUES (?, ?, ?, ?, ?)',
-    );
-    const rtreeDelete = this.db.prepare('DELETE FROM catalog_items_rtree WHERE rid = ?');
-    const prop = this.db.prepare(
-      'INSERT OR IGNORE INTO catalog_properties (collection, name, type) VALUES (?, ?, ?)',
-    );
-    const seen = this.seen.get(collection) ?? new Set<string>();
-    this.seen.set(collection, seen);
-    const out: StoredItem[] = [];
+    const group = itemRowGroup(collection, items);
+    await this.putItemRows([group], opts);
+    return items.map((item, i) => ({ item, etag: group.rows[i]!.etag }));
+  }
+
+  /**
+   * One transaction for the whole batch. Without If-Match, create inserts straight away (the unique index
+   * refuses an existing id); the other modes read the current row first (its ETag, and its rowid, which the
+   * R*Tree entry is keyed by).
+   */
+  async putItemRows(groups: ItemRowGroup[], opts: WriteOptions): Promise<void> {
+    const s = (this.statements ??= prepareWrites(this.db));
+    const blind = opts.mode === 'create' && opts.ifMatch === undefined;
+    const added: Array<[string, string]> = [];
     this.db.transaction(() => {
-      for (const item of items) {
-        const cur = getEtag.get(collection, item.id) as { etag: string } | undefined;
-        checkWrite('item', item.id, cur?.etag, opts);
-        const content = JSON.stringify(item);
-        const etag = etagOf(content);
-        const t = itemTimeRange(item.properties);
-        const b = item.geometry ? geometryBbox(item.geometry) : null;
-        const { rid } = upsert.get(
-          collection,
-          item.id,
-          t.start,
-          t.start,
-          t.end,
-          item.geometry ? JSON.stringify(item.geometry) : null,
-          content,
-          etag,
-          JSON.stringify(item.properties),
-          b?.[0] ?? null,
-          b?.[1] ?? null,
-          b?.[2] ?? null,
-          b?.[3] ?? null,
-        ) as { rid: number };
-        if (b) rtree.run(rid, b[0], b[2], b[1], b[3]);
-        else rtreeDelete.run(rid);
-        for (const [name, v] of Object.entries(item.properties)) {
-          const type = jsonType(v);
-          if (!type || seen.has(name)) continue;
-          prop.run(collection, name, type);
-          seen.add(name);
+      for (const g of groups) {
+        for (const r of g.rows) {
+          const values = [r.start, r.start, r.end, r.geometry, r.content, r.etag, r.props, ...box(r.bbox)];
+          let rid: number;
+          const cur = blind ? undefined : (s.current.get(g.collection, r.id) as CurrentRow | undefined);
+          checkWrite('item', r.id, cur?.etag, opts);
+          if (cur) {
+            s.update.run(...values, cur.rid);
+            rid = cur.rid;
+            if (!r.bbox) s.rtreeDelete.run(rid);
+          } else {
+            try {
+              rid = Number(s.insert.run(g.collection, r.id, ...values).lastInsertRowid);
+            } catch (e) {
+              if ((e as { code?: unknown }).code === 'SQLITE_CONSTRAINT_UNIQUE')
+                checkWrite('item', r.id, 'existing', opts);
+              throw e;
+            }
+          }
+          if (r.bbox) s.rtree.run(rid, r.bbox[0], r.bbox[2], r.bbox[1], r.bbox[3]);
         }
-        out.push({ item, etag });
+        const seen = this.seen.get(g.collection);
+        for (const [name, type] of g.properties) {
+          if (seen?.has(name)) continue;
+          s.property.run(g.collection, name, type);
+          added.push([g.collection, name]);
+        }
       }
     })();
-    return out;
+    // Recorded once committed: a failed batch must not hide its properties from the next one.
+    for (const [c, name] of added) {
+      if (!this.seen.has(c)) this.seen.set(c, new Set());
+      this.seen.get(c)!.add(name);
+    }
   }
 
   async deleteItem(collection: string, id: string, ifMatch?: string): Promise<boolean> {
