@@ -7,14 +7,15 @@ import { TerraHubError } from '../core/errors.ts';
 import { MEDIA_TYPES, parseFormat, type ImageFormat } from '../raster/render/encode.ts';
 import { getTms, isValidTile, WebMercatorQuad, type TileMatrixSet } from '../raster/tms/tms.ts';
 import { transformer } from '../raster/warp/crs.ts';
-import { inverseGeoTransform, type DestGrid } from '../raster/warp/reproject.ts';
+import { inverseGeoTransform, type DestGrid, type PixelMap } from '../raster/warp/reproject.ts';
+import { windowPixelMap } from '../raster/warp/warp.ts';
 import { epsgDefinition } from '../raster/warp/epsg.definitions.ts';
 import { geographicBounds, previewGrid, tileGrid, zoomRange } from './geometry.ts';
 import { mapPage } from './map.page.ts';
 import { parseRenderParams, single, type Query, type RenderParams } from './params.ts';
-import { applyExpression, readForTask, readGrid, toImage, type Input, type Pixels } from './pipeline.ts';
+import { applyExpression, planInputs, readGrid, readPlanned, type Input, type Pixels } from './pipeline.ts';
 import { baseUrl, cacheHeaders, etagFor, passQuery } from './respond.ts';
-import { taskTransfers } from './workers/render.task.ts';
+import { runRenderTask, taskTransfers } from './workers/render.task.ts';
 import type { TilerService } from './service.ts';
 import { statistics } from './statistics.ts';
 
@@ -35,6 +36,9 @@ export interface LayerRouteOptions {
   apiPrefix: string;
   resolve: LayerResolver;
 }
+
+/** Largest image drawn on the event loop when it is the only one being drawn (a 512 px tile). */
+const IN_THREAD_MAX_PIXELS = 512 * 512;
 
 export function badParam(param: string, why: string): never {
   throw new TerraHubError('TH_TILER_BAD_PARAMETER', `${param}: ${why}`, { parameter: param });
@@ -58,22 +62,33 @@ async function sendImage(
   format: ImageFormat,
 ): Promise<unknown> {
   if (cacheHeaders(req, reply, o.tiler, etagFor(layer.id, req))) return reply;
-  const pool = o.tiler.pool;
-  if (pool) {
-    const inputs = await readForTask(layer.inputs, grid, p);
-    const image = await pool.run(
-      { inputs, width: grid.width, height: grid.height, query: req.query as Query, format },
-      taskTransfers(inputs),
-    );
-    if (!image) throw new TerraHubError('TH_TILER_OUTSIDE_DATA');
-    return reply
-      .type(MEDIA_TYPES[format])
-      .send(Buffer.from(image.buffer, image.byteOffset, image.byteLength));
+  const { tiler } = o;
+  const plans = planInputs(layer.inputs, grid, p);
+  tiler.drawing.images++;
+  let image: Uint8Array | null;
+  try {
+    // Alone, an image of tile size renders on the event loop: the hop to a worker would only add latency,
+    // and the pixel maps are made while the blocks inflate on libuv's thread pool. Under load, workers.
+    const here =
+      !tiler.pool || (tiler.drawing.images === 1 && grid.width * grid.height <= IN_THREAD_MAX_PIXELS);
+    const reading = readPlanned(layer.inputs, plans);
+    let maps: Array<PixelMap | null> | undefined;
+    if (here) {
+      reading.catch(() => undefined); // awaited below; this only keeps a failure from being "unhandled"
+      await new Promise(setImmediate); // the reads reach the thread pool first
+      maps = plans.map((plan) => (plan ? windowPixelMap(plan) : null));
+    }
+    const inputs = await reading;
+    const task = { inputs, width: grid.width, height: grid.height, query: req.query as Query, format };
+    image =
+      here || !tiler.pool
+        ? await runRenderTask(task, maps)
+        : await tiler.pool.run(task, taskTransfers(inputs));
+  } finally {
+    tiler.drawing.images--;
   }
-  const px = await readGrid(layer.inputs, grid, p);
-  if (!px) throw new TerraHubError('TH_TILER_OUTSIDE_DATA');
-  const img = await toImage(applyExpression(px, p.expression), p, format);
-  return reply.type(MEDIA_TYPES[format]).send(img);
+  if (!image) throw new TerraHubError('TH_TILER_OUTSIDE_DATA');
+  return reply.type(MEDIA_TYPES[format]).send(Buffer.from(image.buffer, image.byteOffset, image.byteLength));
 }
 
 /** `12`, `12@2x`, `12.png`, `12@2x.webp` -> parts. */

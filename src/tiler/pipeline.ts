@@ -6,11 +6,11 @@
 import { TerraHubError } from '../core/errors.ts';
 import { evaluate } from '../raster/expr/evaluate.ts';
 import { encode, type ImageFormat } from '../raster/render/encode.ts';
-import { render } from '../raster/render/render.ts';
+import { render, type Rendered } from '../raster/render/render.ts';
 import type { RasterDataset } from '../raster/types.ts';
 import type { DestGrid } from '../raster/warp/reproject.ts';
 import { UnsupportedCrsError } from '../raster/warp/crs.ts';
-import { NotGeoreferencedError, planWarp, readWarped } from '../raster/warp/warp.ts';
+import { NotGeoreferencedError, planWarp, readWarped, type WarpPlan } from '../raster/warp/warp.ts';
 import type { TaskInput } from './workers/render.task.ts';
 import type { Expression, RenderParams } from './params.ts';
 
@@ -126,33 +126,43 @@ export function applyExpression(px: Pixels, expr: Expression | null): Pixels {
   return { ...px, names: data.map((_, i) => `b${i + 1}`), data, mask };
 }
 
-/** Pixels -> encoded image with the rendering parameters. */
-export async function toImage(px: Pixels, p: RenderParams, format: ImageFormat): Promise<Buffer> {
-  const img = render(
+/** Pixels -> 8-bit image with the rendering parameters. */
+export function renderPixels(px: Pixels, p: RenderParams): Rendered {
+  return render(
     { data: px.data, mask: px.mask, width: px.width, height: px.height },
     { ...(p.rescale ? { rescale: p.rescale } : {}), colormap: p.colormap, returnMask: p.returnMask },
   );
-  return encode(img, format);
+}
+
+/** Pixels -> encoded image with the rendering parameters. */
+export async function toImage(px: Pixels, p: RenderParams, format: ImageFormat): Promise<Buffer> {
+  return encode(renderPixels(px, p), format);
+}
+
+/** Plans each input's read of `grid` (cheap, on the event loop); null for an input that misses the grid. */
+export function planInputs(inputs: Input[], grid: DestGrid, p: RenderParams): Array<WarpPlan | null> {
+  return inputs.map((inp) => {
+    try {
+      return planWarp(inp.dataset, grid, {
+        bands: inp.bands,
+        resampling: p.resampling,
+        ...(p.nodata !== undefined ? { nodata: p.nodata } : {}),
+      });
+    } catch (e) {
+      mapErrors(e);
+    }
+  });
 }
 
 /**
- * The I/O half of a tile for a render worker: plans each input's read on the event loop and reads its
- * window (through the caches). The arrays are the read's own (fresh, never a cache's), so the task can move
- * them to the worker instead of copying (`taskTransfers`).
+ * The I/O half of a tile: reads each planned window (through the caches). The arrays are the read's own
+ * (fresh, never a cache's), so the task can move them to a render worker instead of copying
+ * (`taskTransfers`).
  */
-export async function readForTask(inputs: Input[], grid: DestGrid, p: RenderParams): Promise<TaskInput[]> {
+export async function readPlanned(inputs: Input[], plans: Array<WarpPlan | null>): Promise<TaskInput[]> {
   return Promise.all(
-    inputs.map(async (inp): Promise<TaskInput> => {
-      let plan;
-      try {
-        plan = planWarp(inp.dataset, grid, {
-          bands: inp.bands,
-          resampling: p.resampling,
-          ...(p.nodata !== undefined ? { nodata: p.nodata } : {}),
-        });
-      } catch (e) {
-        mapErrors(e);
-      }
+    inputs.map(async (inp, i): Promise<TaskInput> => {
+      const plan = plans[i] ?? null;
       if (!plan) return { plan: null, bandCount: inp.bands.length, names: inp.names, data: [], mask: null };
       const r = await inp.dataset.read({
         level: plan.level,
@@ -164,4 +174,9 @@ export async function readForTask(inputs: Input[], grid: DestGrid, p: RenderPara
       return { plan, bandCount: inp.bands.length, names: inp.names, data: r.data, mask: r.mask };
     }),
   );
+}
+
+/** planInputs, then readPlanned. */
+export async function readForTask(inputs: Input[], grid: DestGrid, p: RenderParams): Promise<TaskInput[]> {
+  return readPlanned(inputs, planInputs(inputs, grid, p));
 }

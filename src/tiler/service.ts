@@ -15,6 +15,8 @@ export interface TilerService {
   searches: SearchRegistry;
   /** Render worker threads; null renders on the event loop (`tiler.workers` = 0). */
   pool: RenderPool | null;
+  /** Images being drawn now: one alone renders on the event loop (no hop to a worker). */
+  drawing: { images: number };
   maxItemsPerTile: number;
   maxImageSize: number;
   /** Seconds, for Cache-Control. */
@@ -28,6 +30,7 @@ export function buildTiler(config: Config, db: Db, storage: StorageAccess | null
     sources: new RasterSources(storage, cache, config['tiler.allowedHosts'], config['tiler.blockCacheSize']),
     searches: new SearchRegistry(db),
     pool: config['tiler.workers'] > 0 ? new RenderPool(config['tiler.workers']) : null,
+    drawing: { images: 0 },
     maxItemsPerTile: config['tiler.maxItemsPerTile'],
     maxImageSize: config['tiler.maxImageSize'],
     cacheMaxAge: Math.round(config['tiler.cacheMaxAge'] / 1000),

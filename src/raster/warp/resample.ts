@@ -52,19 +52,25 @@ function validity(src: SourceWindow): Uint8Array {
 }
 
 /**
- * Nearest neighbour in two passes: first which source pixel (or none) each destination pixel takes, judging
- * validity only there; then one tight copy loop per band.
+ * Nearest neighbour, first pass: which source pixel of the window (or -1 for none) each destination pixel
+ * takes, judging validity only there. `mask` gets 255 where a pixel was taken. Output arrays may be reused
+ * scratch (every element is written).
  */
-function nearest(src: SourceWindow, xs: Float64Array, ys: Float64Array): Resampled {
+export function nearestIndex(
+  src: SourceWindow,
+  xs: Float64Array,
+  ys: Float64Array,
+  idx: Int32Array,
+  mask: Uint8Array,
+): void {
   const count = xs.length;
   const { width: w, height: h, mask: m, nodata, data } = src;
-  const idx = new Int32Array(count);
-  const mask = new Uint8Array(count);
   const nb = data.length;
   for (let i = 0; i < count; i++) {
     const x = xs[i]!;
     const y = ys[i]!;
     idx[i] = -1;
+    mask[i] = 0;
     if (!(x >= 0 && y >= 0 && x < w && y < h)) continue;
     // Both are non-negative here, so truncation is floor.
     const c = (y | 0) * w + (x | 0);
@@ -82,7 +88,15 @@ function nearest(src: SourceWindow, xs: Float64Array, ys: Float64Array): Resampl
     idx[i] = c;
     mask[i] = 255;
   }
-  const out = data.map((band) => {
+}
+
+/** Nearest neighbour in two passes: the index pass, then one tight copy loop per band. */
+function nearest(src: SourceWindow, xs: Float64Array, ys: Float64Array): Resampled {
+  const count = xs.length;
+  const idx = new Int32Array(count);
+  const mask = new Uint8Array(count);
+  nearestIndex(src, xs, ys, idx, mask);
+  const out = src.data.map((band) => {
     const o = new Float64Array(count);
     for (let i = 0; i < count; i++) {
       const c = idx[i]!;

@@ -4,9 +4,16 @@
  * `finishWarp` (the per-pixel mapping and resampling of the window read). `readWarped` does both here.
  */
 import type { Crs, GeoTransform, PixelArray, RasterDataset, Window } from '../types.ts';
-import { transformBounds } from './crs.ts';
-import { chooseLevel, downsamplingRatio, mappedWindow, sourcePixelMap, type DestGrid } from './reproject.ts';
-import { kernelRadius, resample, type Resampled, type Resampling } from './resample.ts';
+import { crsKey, transformBounds } from './crs.ts';
+import {
+  chooseLevel,
+  downsamplingRatio,
+  mappedWindow,
+  sourcePixelMap,
+  type DestGrid,
+  type PixelMap,
+} from './reproject.ts';
+import { kernelRadius, resample, type Resampled, type Resampling, type SourceWindow } from './resample.ts';
 
 export interface WarpOptions {
   /** 1-based band indexes (default all). */
@@ -36,13 +43,25 @@ export interface WarpPlan {
 
 const COARSE = 33;
 
+/** Each dataset's bounds in the grids' CRSs, computed once: 84 transformed points per request otherwise. */
+const boundsCache = new WeakMap<RasterDataset, Map<string, [number, number, number, number]>>();
+
+function boundsIn(ds: RasterDataset, crs: Crs): [number, number, number, number] {
+  let byCrs = boundsCache.get(ds);
+  if (!byCrs) boundsCache.set(ds, (byCrs = new Map<string, [number, number, number, number]>()));
+  const key = crsKey(crs);
+  let b = byCrs.get(key);
+  if (!b) byCrs.set(key, (b = transformBounds(ds.crs!, crs, datasetBounds(ds))));
+  return b;
+}
+
 export function planWarp(ds: RasterDataset, dst: DestGrid, opts: WarpOptions = {}): WarpPlan | null {
   if (!ds.geoTransform || !ds.crs) throw new NotGeoreferencedError('the raster has no georeferencing');
   const src = { crs: ds.crs, geoTransform: ds.geoTransform };
   const method = opts.resampling ?? 'nearest';
   // Outside the raster's bounds (in the grid's CRS) is "no data here" (a 404 tile), as in TiTiler; inside
   // them, a grid that only meets nodata is still drawn (transparent).
-  const fb = transformBounds(ds.crs, dst.crs, datasetBounds(ds));
+  const fb = boundsIn(ds, dst.crs);
   const b = dst.bounds;
   if (fb[0] >= b[2] || fb[2] <= b[0] || fb[1] >= b[3] || fb[3] <= b[1]) return null;
   const [minx, miny, maxx, maxy] = dst.bounds;
@@ -89,21 +108,35 @@ export function planWarp(ds: RasterDataset, dst: DestGrid, opts: WarpOptions = {
   };
 }
 
-/** Maps every destination pixel into the window read for `plan` and resamples it. */
-export function finishWarp(plan: WarpPlan, data: PixelArray[], mask: Uint8Array | null): Resampled {
+/** Every destination pixel of `plan`'s grid as a fractional pixel of the window read (row-major). */
+export function windowPixelMap(plan: WarpPlan): PixelMap {
   const map = sourcePixelMap(plan.dst, { crs: plan.crs, geoTransform: plan.geoTransform });
   const [sx, sy] = plan.scale;
-  const { x, y, width, height } = plan.window;
+  const { x, y } = plan.window;
   for (let i = 0; i < map.xs.length; i++) {
     map.xs[i] = map.xs[i]! * sx - x;
     map.ys[i] = map.ys[i]! * sy - y;
   }
-  return resample(
-    { data, mask: plan.useMask ? mask : null, width, height, nodata: plan.nodata },
-    map.xs,
-    map.ys,
-    plan.method,
-  );
+  return map;
+}
+
+/** The window read for `plan` as a resampling source. */
+export function planSource(plan: WarpPlan, data: PixelArray[], mask: Uint8Array | null): SourceWindow {
+  const { width, height } = plan.window;
+  return { data, mask: plan.useMask ? mask : null, width, height, nodata: plan.nodata };
+}
+
+/**
+ * Maps every destination pixel into the window read for `plan` (or takes `map`, made earlier by
+ * windowPixelMap) and resamples it.
+ */
+export function finishWarp(
+  plan: WarpPlan,
+  data: PixelArray[],
+  mask: Uint8Array | null,
+  map: PixelMap = windowPixelMap(plan),
+): Resampled {
+  return resample(planSource(plan, data, mask), map.xs, map.ys, plan.method);
 }
 
 /**
