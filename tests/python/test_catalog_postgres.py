@@ -4,7 +4,8 @@ brute force, paging past 1,000 results, private collections, schema validation) 
 (stac-api-validator, all its classes including transaction) runs again here.
 
 The tests that run on those modules' own hubs (fixtures `stac` and `stac_hub`) are collected here too; while
-this module runs, their `start_hub` is wrapped to start TerraHub on a fresh PostgreSQL schema, dropped after.
+this module runs, the `start_hub` of catalog_hub.py (which both fixtures use) is wrapped to start TerraHub on a
+fresh PostgreSQL schema, dropped after.
 PostgreSQL comes from TH_TEST_POSTGRES_URL (scripts/test-all.sh exports it) or scripts/postgres.sh.
 """
 import inspect
@@ -14,6 +15,7 @@ import subprocess
 
 import pytest
 
+import catalog_hub
 import test_catalog_pystac
 import test_catalog_validator
 from conftest import ROOT
@@ -61,7 +63,7 @@ def catalog_in_postgres():
 
         return start
 
-    modules = [test_catalog_pystac, test_catalog_validator]
+    modules = [catalog_hub]
     originals = [m.start_hub for m in modules]
     for m, original in zip(modules, originals):
         m.start_hub = wrap(original)

@@ -4,10 +4,7 @@ through more than 1,000 results, collections, access, and returned documents val
 STAC schemas TerraHub ships."""
 import json
 import re
-import shutil
-import tempfile
 from datetime import datetime, timezone
-from pathlib import Path
 
 import pystac
 import pystac.stac_io
@@ -17,9 +14,10 @@ import shapely.affinity
 import shapely.geometry
 from pystac_client import Client
 
-from conftest import ROOT, TESTDATA, start_hub, stop_hub
+from catalog_hub import NAIP_ITEMS, naip_hub
+from conftest import ROOT
 
-NAIP = [json.loads(line) for line in (TESTDATA / "stac" / "naip-items.ndjson").read_text().splitlines() if line]
+NAIP = [json.loads(line) for line in NAIP_ITEMS.read_text().splitlines() if line]
 GENERATED = 1234
 
 
@@ -36,27 +34,15 @@ def generated_item(i: int) -> dict:
 
 @pytest.fixture(scope="module")
 def stac():
-    tmp = Path(tempfile.mkdtemp(prefix="terrahub-pystac-"))
-    hub = start_hub(tmp / "data")
-    try:
-        api = hub.url + "/api/stac/v1"
-        auth = {"Authorization": f"Bearer {hub.admin_token}"}
-        col = json.loads((TESTDATA / "stac" / "naip-collection.json").read_text())
-        assert requests.post(f"{api}/collections", json=col, headers=auth, timeout=60).status_code == 201
-        nd = {**auth, "Content-Type": "application/x-ndjson"}
-        body = (TESTDATA / "stac" / "naip-items.ndjson").read_bytes()
-        assert requests.post(f"{api}/collections/naip/ingest", data=body, headers=nd, timeout=300).ok
-        gen = {**col, "id": "gen", "title": "generated", "stac_extensions": [], "item_assets": None}
+    with naip_hub("terrahub-pystac-") as c:
+        gen = {**c.naip, "id": "gen", "title": "generated", "stac_extensions": [], "item_assets": None}
         gen = {k: v for k, v in gen.items() if v is not None and k not in ("assets", "summaries")}
-        r = requests.post(f"{api}/collections", json=gen, headers=auth, timeout=60)
+        r = requests.post(f"{c.api}/collections", json=gen, headers=c.auth, timeout=60)
         assert r.status_code == 201, r.text
         lines = "\n".join(json.dumps(generated_item(i)) for i in range(GENERATED))
-        r = requests.post(f"{api}/collections/gen/ingest", data=lines, headers=nd, timeout=300)
+        r = requests.post(f"{c.api}/collections/gen/ingest", data=lines, headers=c.ndjson, timeout=300)
         assert r.json()["committed"] == GENERATED, r.text
-        yield hub, Client.open(api + "/")
-    finally:
-        stop_hub(hub)
-        shutil.rmtree(tmp, ignore_errors=True)
+        yield c.hub, Client.open(c.api + "/")
 
 
 def ids(items) -> list[str]:

@@ -15,14 +15,13 @@ created first.
 """
 import json
 import re
-import shutil
-import tempfile
 from pathlib import Path
 
 import pytest
 import requests
 
-from conftest import ROOT, TESTDATA, start_hub, stop_hub
+from catalog_hub import NAIP_COLLECTION, naip_hub
+from conftest import ROOT
 
 SCHEMAS = ROOT / "src" / "catalog" / "schemas"
 GEOMETRY_TYPES = ["Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon", "GeometryCollection"]
@@ -65,28 +64,12 @@ VALIDATOR_ITEM = {
 
 @pytest.fixture(scope="module")
 def stac_hub():
-    tmp = Path(tempfile.mkdtemp(prefix="terrahub-stacval-"))
-    hub = start_hub(tmp / "data", {"TERRAHUB_CATALOG_VALIDATE_EXTENSIONS": "false"})
-    try:
-        api = hub.url + "/api/stac/v1"
-        auth = {"Authorization": f"Bearer {hub.admin_token}"}
-        col = json.loads((TESTDATA / "stac" / "naip-collection.json").read_text())
-        assert requests.post(f"{api}/collections", json=col, headers=auth, timeout=60).status_code == 201
-        r = requests.post(
-            f"{api}/collections/naip/ingest",
-            data=(TESTDATA / "stac" / "naip-items.ndjson").read_bytes(),
-            headers={**auth, "Content-Type": "application/x-ndjson"},
-            timeout=300,
-        )
-        assert r.json() == {"committed": 1000, "batches": 1}, r.text
-        txn = {**col, "id": "txn-test", "title": "transaction tests"}
-        assert requests.post(f"{api}/collections", json=txn, headers=auth, timeout=60).status_code == 201
-        r = requests.post(f"{api}/collections/txn-test/items", json=VALIDATOR_ITEM, headers=auth, timeout=60)
+    with naip_hub("terrahub-stacval-", {"TERRAHUB_CATALOG_VALIDATE_EXTENSIONS": "false"}) as c:
+        txn = {**c.naip, "id": "txn-test", "title": "transaction tests"}
+        assert requests.post(f"{c.api}/collections", json=txn, headers=c.auth, timeout=60).status_code == 201
+        r = requests.post(f"{c.api}/collections/txn-test/items", json=VALIDATOR_ITEM, headers=c.auth, timeout=60)
         assert r.status_code == 201, r.text
-        yield hub, tmp
-    finally:
-        stop_hub(hub)
-        shutil.rmtree(tmp, ignore_errors=True)
+        yield c.hub, c.tmp
 
 
 def test_stac_api_validator_finds_no_errors(stac_hub, monkeypatch):
@@ -163,7 +146,7 @@ def test_stac_api_validator_finds_no_errors(stac_hub, monkeypatch):
 
 def test_default_hub_refuses_the_validators_string_cloud_cover(hub):
     """With the default catalog.validateExtensions, the validator's PUT body is a 400 naming the field."""
-    col = json.loads((TESTDATA / "stac" / "naip-collection.json").read_text()) | {"id": "eo-strict"}
+    col = json.loads(NAIP_COLLECTION.read_text()) | {"id": "eo-strict"}
     assert hub.api("POST", "/api/stac/v1/collections", json=col).status_code == 201
     assert hub.api("POST", "/api/stac/v1/collections/eo-strict/items", json=VALIDATOR_ITEM).status_code == 201
     put = VALIDATOR_ITEM | {

@@ -17,7 +17,7 @@ import { emptyStats, grownSummaries, mergeStats, type LoadStats } from './load-s
 import { joinUnits } from './batch.ts';
 import type { Prepared } from './prepare.ts';
 import { PreparePool } from './prepare.pool.ts';
-import { scanStacFiles, textBatches } from './stac-files.ts';
+import { scanStacFiles, stacFilesSize, textBatches, type StacFileSet } from './stac-files.ts';
 
 export interface LoadOptions {
   collection?: string | undefined;
@@ -26,7 +26,7 @@ export interface LoadOptions {
   batchSize: number;
   /**
    * Worker threads that prepare batches; 0 prepares them on the main thread. Default: one per core, none
-   * for fewer than 2,000 items.
+   * for less than 8 MiB of files.
    */
   workers?: number | undefined;
   /** Called with the total first, then with each committed batch's size. */
@@ -44,6 +44,8 @@ export function defaultLoadWorkers(): number {
 
 /** Lines a worker prepares at a time: small enough to spread a batch over every worker. */
 const UNIT = 500;
+/** Bytes of input below which no workers are started (about 2,000 items of 4 KB). */
+const SMALL_LOAD = 8 << 20;
 
 export async function loadStac(
   catalog: CatalogService,
@@ -51,12 +53,20 @@ export async function loadStac(
   path: string,
   o: LoadOptions,
 ): Promise<LoadResult> {
-  const files = await scanStacFiles(path);
-  const mode = o.upsert ? 'upsert' : 'create';
-  for (const c of files.collections) await catalog.upsertCollection(p, c, { mode });
-  if (o.collection !== undefined) await catalog.getStoredCollection(p, o.collection);
+  // Started first, so that the workers boot (each compiles the schemas) while the files are scanned. They
+  // are worth it from a few thousand items on; smaller loads are prepared right here.
+  const workers = o.workers ?? (stacFilesSize(path) < SMALL_LOAD ? 0 : defaultLoadWorkers());
+  const pool = new PreparePool(workers);
   const touched = new Map<string, LoadStats>();
   let items = 0;
+  let files: StacFileSet;
+  try {
+    files = await scanStacFiles(path);
+  } catch (e) {
+    await pool.close();
+    throw e;
+  }
+  const mode = o.upsert ? 'upsert' : 'create';
   const write = async (units: Array<Promise<Prepared>>) => {
     const batch = joinUnits(await Promise.all(units), items);
     await catalog.putCheckedRows(p, batch.groups, { mode });
@@ -64,9 +74,6 @@ export async function loadStac(
     items += batch.items;
     o.progress?.advance(batch.items);
   };
-  // Workers take a moment to start (the schemas compile in each): small loads are prepared right here.
-  const workers = o.workers ?? (files.itemCount < 2000 ? 0 : defaultLoadWorkers());
-  const pool = new PreparePool(workers);
   // A batch is `perBatch` units of one file; batches are written in file order, while the workers prepare
   // the units of the next ones (enough ahead to keep them busy while the main thread writes).
   const perBatch = Math.ceil(o.batchSize / UNIT);
@@ -78,6 +85,8 @@ export async function loadStac(
   let inFlight = 0;
   o.progress?.start(files.itemCount);
   try {
+    for (const c of files.collections) await catalog.upsertCollection(p, c, { mode });
+    if (o.collection !== undefined) await catalog.getStoredCollection(p, o.collection);
     for await (const b of textBatches(files.itemFiles, unit)) {
       if (current.length && (current.length === perBatch || b.file !== currentFile)) {
         batches.push(current);

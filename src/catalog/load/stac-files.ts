@@ -26,6 +26,11 @@ function listFiles(path: string): string[] {
     .filter((f) => /\.(nd)?json(l)?$/i.test(f));
 }
 
+/** Bytes of the STAC files under `path` (to judge whether a load is worth starting workers for). */
+export function stacFilesSize(path: string): number {
+  return listFiles(path).reduce((n, f) => n + statSync(f).size, 0);
+}
+
 /**
  * A collection: `type: "Collection"`, or (STAC before 1.0, which had no type for collections) a document
  * with an extent and a license; those are given their type so that they validate as 1.0 collections.
