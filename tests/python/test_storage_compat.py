@@ -240,3 +240,34 @@ def test_upload_part_copy_range_must_lie_within_the_source(s3):
     assert error_of(s3.upload_part_copy, CopySourceRange="bytes=0-21", **args) == (416, "InvalidRange")
     s3.upload_part_copy(CopySourceRange="bytes=1-3", **args)
     s3.abort_multipart_upload(Bucket=BUCKET, Key="copy/dest", UploadId=uid)
+
+
+def test_multipart_composite_checksum(s3):
+    key = "sum/multipart"
+    parts_data = [b"A" * (5 * MIB), b"B" * 1024]
+    part_sums = [base64.b64encode(hashlib.sha256(d).digest()).decode() for d in parts_data]
+    composite = base64.b64encode(hashlib.sha256(b"".join(base64.b64decode(x) for x in part_sums)).digest()).decode() + "-2"
+    created = s3.create_multipart_upload(Bucket=BUCKET, Key=key, ChecksumAlgorithm="SHA256", ChecksumType="COMPOSITE")
+    assert created["ChecksumAlgorithm"] == "SHA256"
+    uid = created["UploadId"]
+    parts = []
+    for n, (d, sha) in enumerate(zip(parts_data, part_sums), 1):
+        r = s3.upload_part(Bucket=BUCKET, Key=key, UploadId=uid, PartNumber=n, Body=d, ChecksumAlgorithm="SHA256", ChecksumSHA256=sha)
+        assert r["ChecksumSHA256"] == sha
+        parts.append({"PartNumber": n, "ETag": r["ETag"], "ChecksumSHA256": sha})
+    listed = s3.list_parts(Bucket=BUCKET, Key=key, UploadId=uid)["Parts"]
+    assert [p["ChecksumSHA256"] for p in listed] == part_sums
+    complete = dict(Bucket=BUCKET, Key=key, UploadId=uid, MultipartUpload={"Parts": parts})
+    assert error_of(s3.complete_multipart_upload, ChecksumSHA256="bad", **complete) == (400, "BadDigest")
+    done = s3.complete_multipart_upload(ChecksumSHA256=composite, **complete)
+    assert (done["ChecksumSHA256"], done["ChecksumType"]) == (composite, "COMPOSITE")
+    again = s3.complete_multipart_upload(ChecksumSHA256=composite, **complete)  # a retry: the same answer
+    assert (again["ETag"], again["ChecksumSHA256"]) == (done["ETag"], composite)
+    assert "ChecksumSHA256" not in s3.head_object(Bucket=BUCKET, Key=key)
+    head = s3.head_object(Bucket=BUCKET, Key=key, ChecksumMode="ENABLED")
+    assert (head["ChecksumSHA256"], head["ChecksumType"]) == (composite, "COMPOSITE")
+    # Without a checksum algorithm the upload's object has none, and nothing is asked of its parts.
+    uid = s3.create_multipart_upload(Bucket=BUCKET, Key=key + "2")["UploadId"]
+    r = s3.upload_part(Bucket=BUCKET, Key=key + "2", UploadId=uid, PartNumber=1, Body=b"x")
+    s3.complete_multipart_upload(Bucket=BUCKET, Key=key + "2", UploadId=uid, MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": r["ETag"]}]})
+    assert "ChecksumSHA256" not in s3.head_object(Bucket=BUCKET, Key=key + "2", ChecksumMode="ENABLED")

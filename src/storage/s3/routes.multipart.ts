@@ -4,8 +4,10 @@
  */
 import { TerraHubError } from '../../core/errors.ts';
 import { validateKey } from '../service.ts';
-import type { ByteRange, UploadInfo } from '../store/object-store.ts';
+import type { ByteRange, ObjectMeta, PartInfo, UploadInfo } from '../store/object-store.ts';
 import { decodeBody } from './body.ts';
+import { isChecksumAlgorithm } from './checksums.ts';
+import { checksumTag, compositeChecksum, uploadChecksum } from './multipart-checksums.ts';
 import { writePrecondition } from './conditions.ts';
 import {
   acceptBody,
@@ -32,7 +34,17 @@ export async function createUpload(c: S3Ctx) {
   const bucket = bucketOf(c);
   const key = validateKey(keyOf(c));
   requireWrite(c, bucket);
-  const uploadId = await c.svc.store.createUpload(bucket, key, metaFromHeaders(c.r.headers));
+  const meta = metaFromHeaders(c.r.headers);
+  // The upload's checksum algorithm rides in its metadata as a marker (no value) until Complete.
+  const sum = uploadChecksum(c.r.headers);
+  if (sum) meta.checksum = sum;
+  const uploadId = await c.svc.store.createUpload(bucket, key, meta);
+  if (sum) {
+    void c.reply.headers({
+      'x-amz-checksum-algorithm': sum.algorithm.toUpperCase(),
+      'x-amz-checksum-type': sum.type,
+    });
+  }
   return xmlReply(
     c,
     doc('InitiateMultipartUploadResult', el('Bucket', bucket) + el('Key', key) + el('UploadId', uploadId)),
@@ -92,7 +104,15 @@ export async function uploadPart(c: S3Ctx) {
   const body = decodeBody(c.req.raw, c.r.headers, c.caller.auth);
   if (body.declaredLength !== undefined && body.declaredLength > maxBytes)
     throw new TerraHubError('TH_S3_QUOTA_EXCEEDED');
-  const part = await c.svc.store.putPart(u.uploadId, n, body.body, { maxBytes, check: () => body.check() });
+  const part = await c.svc.store.putPart(u.uploadId, n, body.body, {
+    maxBytes,
+    check: () => body.check(),
+    // Kept for the upload's composite checksum when the part's is by the upload's algorithm.
+    checksum: () => {
+      const sum = body.checksum();
+      return sum && sum.algorithm === u.meta.checksum?.algorithm ? sum.value : null;
+    },
+  });
   return c.reply
     .status(200)
     .headers({ etag: part.etag, ...body.checksumHeader() })
@@ -103,15 +123,56 @@ export async function uploadPart(c: S3Ctx) {
  * Uploads completed lately, by id: as on AWS, a retried Complete (its answer lost on the way) gets the same
  * answer again instead of NoSuchUpload. Bounded in time and count.
  */
-const completed = new Map<string, { bucket: string; key: string; etag: string; at: number }>();
+const completed = new Map<
+  string,
+  { bucket: string; key: string; etag: string; checksum: ObjectMeta['checksum']; at: number }
+>();
 const COMPLETED_TTL = 15 * 60 * 1000;
 const COMPLETED_MAX = 1000;
 
-function completeResult(bucket: string, key: string, etag: string): string {
+function completeResult(bucket: string, key: string, etag: string, sum: ObjectMeta['checksum']): string {
+  const checksum = sum ? el(checksumTag(sum.algorithm), sum.value) + el('ChecksumType', sum.type) : '';
   return doc(
     'CompleteMultipartUploadResult',
-    el('Location', `/${bucket}/${key}`) + el('Bucket', bucket) + el('Key', key) + el('ETag', etag),
+    el('Location', `/${bucket}/${key}`) + el('Bucket', bucket) + el('Key', key) + el('ETag', etag) + checksum,
   );
+}
+
+/**
+ * The object's composite checksum, checked against the one the client sent (header) and the parts' it
+ * listed; null when the upload has none or its driver keeps no part checksums.
+ */
+function objectChecksum(
+  c: S3Ctx,
+  u: UploadInfo,
+  chosen: PartInfo[],
+  listed: Array<{ partNumber: number; checksum?: string | undefined }>,
+): ObjectMeta['checksum'] | null {
+  const marker = u.meta.checksum;
+  if (!marker || !isChecksumAlgorithm(marker.algorithm)) return null;
+  for (const w of listed) {
+    const p = chosen.find((x) => x.partNumber === w.partNumber);
+    if (w.checksum !== undefined && p?.checksum !== undefined && w.checksum !== p.checksum) {
+      throw new TerraHubError(
+        'TH_S3_INVALID_PART',
+        `part ${w.partNumber}'s checksum differs from the stored one`,
+      );
+    }
+  }
+  // Full-object checksums of multipart uploads, and parts whose driver keeps no checksum: none to check.
+  if (marker.type !== 'COMPOSITE' || chosen.some((p) => p.checksum === undefined)) return null;
+  const sent = c.r.headers[`x-amz-checksum-${marker.algorithm}`];
+  const value = compositeChecksum(
+    marker.algorithm,
+    chosen.map((p) => p.checksum!),
+  );
+  if (sent !== undefined && sent !== value) {
+    throw new TerraHubError(
+      'TH_S3_BAD_DIGEST',
+      `The ${marker.algorithm.toUpperCase()} you specified did not match the calculated checksum.`,
+    );
+  }
+  return { algorithm: marker.algorithm, value, type: 'COMPOSITE' };
 }
 
 export async function completeUpload(c: S3Ctx) {
@@ -120,24 +181,33 @@ export async function completeUpload(c: S3Ctx) {
   const b = requireWrite(c, bucket);
   const done = completed.get(c.r.query.get('uploadId') ?? '');
   if (done && done.bucket === bucket && done.key === key && Date.now() - done.at < COMPLETED_TTL) {
-    return xmlReply(c, completeResult(bucket, key, done.etag));
+    return xmlReply(c, completeResult(bucket, key, done.etag, done.checksum));
   }
   const u = await upload(c, bucket, key);
   const precondition = writePrecondition(c.r.headers, key);
   const parts = parseCompleteParts(await smallBody(c));
   const stored = await c.svc.store.listParts(u.uploadId);
-  const total = stored
-    .filter((p) => parts.some((w) => w.partNumber === p.partNumber))
-    .reduce((s, p) => s + p.size, 0);
+  const chosen = stored.filter((p) => parts.some((w) => w.partNumber === p.partNumber));
+  const total = chosen.reduce((s, p) => s + p.size, 0);
+  const checksum = objectChecksum(c, u, chosen, parts);
   const old = await c.svc.store.head(bucket, key);
   // Checked before the parts are joined, and again as the object commits.
   if (precondition) precondition(old);
   if (total > c.svc.quotaLeft(b) + (old?.size ?? 0)) throw new TerraHubError('TH_S3_QUOTA_EXCEEDED');
-  const info = await c.svc.store.completeUpload(u.uploadId, parts, precondition ? { precondition } : {});
+  const info = await c.svc.store.completeUpload(u.uploadId, parts, {
+    ...(precondition ? { precondition } : {}),
+    ...(checksum ? { checksum } : {}),
+  });
   c.svc.accountWrite(bucket, info.size, old?.size ?? 0);
   if (completed.size >= COMPLETED_MAX) completed.delete(completed.keys().next().value!);
-  completed.set(u.uploadId, { bucket, key, etag: info.etag, at: Date.now() });
-  return xmlReply(c, completeResult(bucket, key, info.etag));
+  completed.set(u.uploadId, {
+    bucket,
+    key,
+    etag: info.etag,
+    checksum: checksum ?? undefined,
+    at: Date.now(),
+  });
+  return xmlReply(c, completeResult(bucket, key, info.etag, checksum ?? undefined));
 }
 
 export async function abortUpload(c: S3Ctx) {
@@ -164,7 +234,8 @@ export async function listParts(c: S3Ctx) {
   if (truncated) body += el('NextPartNumberMarker', page[page.length - 1]!.partNumber);
   body += el('StorageClass', 'STANDARD');
   for (const p of page) {
-    body += `<Part>${el('PartNumber', p.partNumber)}${el('LastModified', p.lastModified.toISOString())}${el('ETag', p.etag)}${el('Size', p.size)}</Part>`;
+    const sum = p.checksum && u.meta.checksum ? el(checksumTag(u.meta.checksum.algorithm), p.checksum) : '';
+    body += `<Part>${el('PartNumber', p.partNumber)}${el('LastModified', p.lastModified.toISOString())}${el('ETag', p.etag)}${el('Size', p.size)}${sum}</Part>`;
   }
   return xmlReply(c, doc('ListPartsResult', body));
 }

@@ -113,7 +113,9 @@ export function parseDeleteObjects(xml: string): { keys: string[]; quiet: boolea
   return { keys, quiet: text(xml, 'Quiet') === 'true' };
 }
 
-export function parseCompleteParts(xml: string): Array<{ partNumber: number; etag: string }> {
+export function parseCompleteParts(
+  xml: string,
+): Array<{ partNumber: number; etag: string; checksum?: string | undefined }> {
   if (!/<CompleteMultipartUpload[\s>]/.test(xml)) throw new TerraHubError('TH_S3_MALFORMED_XML');
   return children(xml, 'Part').map((p) => {
     const n = Number(text(p, 'PartNumber'));
@@ -124,6 +126,8 @@ export function parseCompleteParts(xml: string): Array<{ partNumber: number; eta
         'each <Part> needs a <PartNumber> (1-10000) and an <ETag>',
       );
     }
-    return { partNumber: n, etag };
+    // At most one of ChecksumCRC32, ChecksumCRC32C, ChecksumCRC64NVME, ChecksumSHA1, ChecksumSHA256.
+    const sum = /<Checksum(?:CRC32C?|CRC64NVME|SHA1|SHA256)>([^<]*)</.exec(p)?.[1];
+    return { partNumber: n, etag, ...(sum !== undefined ? { checksum: sum } : {}) };
   });
 }

@@ -12,6 +12,7 @@ import type { Readable } from 'node:stream';
 import { TerraHubError } from '../../core/errors.ts';
 import { stageBody } from './azure-store.blocks.ts';
 import { blockId, httpHeaders, metaFromAzure, metaToAzure, statusOf } from './azure-store.names.ts';
+import { completedMeta } from './object-store.ts';
 import type * as S from './object-store.ts';
 
 const MIN_PART = 5 * 1024 * 1024;
@@ -145,9 +146,10 @@ export class AzureUploads {
     const etag = `"${createHash('md5').update(md5s).digest('hex')}-${chosen.length}"`;
     const ids = chosen.flatMap((p) => Array.from({ length: p.blocks }, (_, i) => blockId(p.tag, i)));
     const staging = await this.blob(`_u/${id}`);
+    const meta = completedMeta(u.meta, opts.checksum);
     await staging.commitBlockList(ids, {
-      metadata: metaToAzure(u.meta, etag),
-      blobHTTPHeaders: httpHeaders(u.meta),
+      metadata: metaToAzure(meta, etag),
+      blobHTTPHeaders: httpHeaders(meta),
     });
     const info = await this.publish(staging, u.bucket, u.key, opts.precondition);
     await this.remove(id);

@@ -15,7 +15,7 @@ CREATE TABLE IF NOT EXISTS uploads (
   id TEXT PRIMARY KEY, bucket TEXT NOT NULL, key TEXT NOT NULL, meta TEXT NOT NULL, created INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS parts (
   upload_id TEXT NOT NULL, n INTEGER NOT NULL, version TEXT NOT NULL, size INTEGER NOT NULL,
-  etag TEXT NOT NULL, mtime INTEGER NOT NULL, PRIMARY KEY (upload_id, n)) WITHOUT ROWID;
+  etag TEXT NOT NULL, mtime INTEGER NOT NULL, checksum TEXT, PRIMARY KEY (upload_id, n)) WITHOUT ROWID;
 `;
 
 interface UploadRow {
@@ -37,7 +37,11 @@ export class FsUploadIndex {
       info: VersionedInfo,
       precondition?: WritePrecondition,
     ) => VersionedInfo | null,
-  ) {}
+  ) {
+    // Indexes made before parts kept their checksums.
+    const cols = this.db.prepare('PRAGMA table_info(parts)').all() as Array<{ name: string }>;
+    if (!cols.some((c) => c.name === 'checksum')) this.db.exec('ALTER TABLE parts ADD COLUMN checksum TEXT');
+  }
 
   add(u: UploadInfo): void {
     this.st('INSERT INTO uploads (id, bucket, key, meta, created) VALUES (?, ?, ?, ?, ?)').run(
@@ -78,10 +82,10 @@ export class FsUploadIndex {
         p.partNumber,
       ) as { version: string } | undefined;
       this.st(
-        `INSERT INTO parts (upload_id, n, version, size, etag, mtime) VALUES (?, ?, ?, ?, ?, ?)
+        `INSERT INTO parts (upload_id, n, version, size, etag, mtime, checksum) VALUES (?, ?, ?, ?, ?, ?, ?)
            ON CONFLICT (upload_id, n) DO UPDATE SET version = excluded.version, size = excluded.size,
-             etag = excluded.etag, mtime = excluded.mtime`,
-      ).run(uploadId, p.partNumber, p.version, p.size, p.etag, p.lastModified.getTime());
+             etag = excluded.etag, mtime = excluded.mtime, checksum = excluded.checksum`,
+      ).run(uploadId, p.partNumber, p.version, p.size, p.etag, p.lastModified.getTime(), p.checksum ?? null);
       return old?.version ?? null;
     })();
   }
@@ -93,6 +97,7 @@ export class FsUploadIndex {
       size: number;
       etag: string;
       mtime: number;
+      checksum: string | null;
     }>;
     return rows.map((r) => ({
       partNumber: r.n,
@@ -100,6 +105,7 @@ export class FsUploadIndex {
       size: r.size,
       etag: r.etag,
       lastModified: new Date(r.mtime),
+      ...(r.checksum ? { checksum: r.checksum } : {}),
     }));
   }
 

@@ -11,9 +11,16 @@ import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { TerraHubError } from '../../core/errors.ts';
 import type { VersionedInfo } from './fs-index.ts';
-import type { FsUploadIndex } from './fs-index.uploads.ts';
+import type { FsUploadIndex, StoredPart } from './fs-index.uploads.ts';
 import { fsyncDirs, newVersionId, partsEtag, removeQuietly, writeDurably } from './fs-write.ts';
-import type { CompleteOptions, ObjectMeta, PartInfo, PutOptions, UploadInfo } from './object-store.ts';
+import {
+  completedMeta,
+  type CompleteOptions,
+  type ObjectMeta,
+  type PartInfo,
+  type PutOptions,
+  type UploadInfo,
+} from './object-store.ts';
 
 const MIN_PART = 5 * 1024 * 1024;
 
@@ -63,7 +70,15 @@ export class FsMultipart {
     await this.require(uploadId);
     const version = newVersionId();
     const { size, md5 } = await writeDurably(body, this.partPath(uploadId, version), opts);
-    const part = { partNumber, size, etag: `"${md5.toString('hex')}"`, lastModified: new Date(), version };
+    const checksum = opts?.checksum?.();
+    const part: StoredPart = {
+      partNumber,
+      size,
+      etag: `"${md5.toString('hex')}"`,
+      lastModified: new Date(),
+      version,
+      ...(checksum ? { checksum } : {}),
+    };
     if (!(await this.get(uploadId))) {
       // Aborted while the part was arriving.
       await removeQuietly(this.partPath(uploadId, version));
@@ -122,7 +137,7 @@ export class FsMultipart {
       size: chosen.reduce((n, p) => n + p.size, 0),
       etag: `"${partsEtag(chosen.map((p) => p.etag))}-${chosen.length}"`,
       lastModified: new Date(),
-      meta: upload.meta,
+      meta: completedMeta(upload.meta, opts.checksum),
       segments: single ? null : chosen.map((p) => ({ file: p.version, size: p.size })),
     };
     let old: VersionedInfo | null;

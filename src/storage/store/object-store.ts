@@ -20,7 +20,7 @@ export interface ObjectMeta {
    * The flexible checksum the client chose (`x-amz-checksum-<algorithm>`), verified when written: base64
    * of the whole object's digest. Kept by `fs` and `azure` (which store this record whole), not by `s3`.
    */
-  checksum?: { algorithm: string; value: string; type: 'FULL_OBJECT' };
+  checksum?: { algorithm: string; value: string; type: 'FULL_OBJECT' | 'COMPOSITE' };
 }
 
 export interface ObjectInfo {
@@ -67,6 +67,8 @@ export interface PartInfo {
   size: number;
   etag: string;
   lastModified: Date;
+  /** The part's verified checksum (base64), by its upload's algorithm, where the driver keeps it (`fs`). */
+  checksum?: string;
 }
 
 export interface UploadInfo {
@@ -96,10 +98,23 @@ export interface PutOptions {
   maxBytes?: number;
   check?: BodyCheck;
   precondition?: WritePrecondition;
+  /** For parts: the body's verified checksum, asked after the check, to keep with the part. */
+  checksum?: () => string | null;
 }
 
 export interface CompleteOptions {
   precondition?: WritePrecondition;
+  /** The object's checksum (the upload's composite one), kept with it instead of the upload's marker. */
+  checksum?: ObjectMeta['checksum'];
+}
+
+/**
+ * An upload's metadata as its object's: the upload's checksum marker (the algorithm it was created with,
+ * no value) gives way to the object's checksum, if any.
+ */
+export function completedMeta(meta: ObjectMeta, checksum?: ObjectMeta['checksum']): ObjectMeta {
+  const { checksum: _marker, ...rest } = meta;
+  return checksum ? { ...rest, checksum } : rest;
 }
 
 export interface ObjectStore {
