@@ -37,9 +37,17 @@ import type {
 
 const SAFE_NAME = /^[a-z0-9][a-z0-9.-]{1,62}$/;
 
+/** Made once per index row: rows of objects read again are reused (./fs-info-cache.ts), and so is this. */
+const stripped = new WeakMap<VersionedInfo, ObjectInfo>();
+
 function strip(v: VersionedInfo): ObjectInfo {
-  const { version: _v, segments, ...info } = v;
-  return segments ? { ...info, partSizes: segments.map((g) => g.size) } : info;
+  let out = stripped.get(v);
+  if (!out) {
+    const { version: _v, segments, ...info } = v;
+    out = segments ? { ...info, partSizes: segments.map((g) => g.size) } : info;
+    stripped.set(v, out);
+  }
+  return out;
 }
 
 export class FsObjectStore implements ObjectStore, FsObjectFiles {
