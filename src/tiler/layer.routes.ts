@@ -8,7 +8,6 @@ import { MEDIA_TYPES, parseFormat, type ImageFormat } from '../raster/render/enc
 import { getTms, isValidTile, WebMercatorQuad, type TileMatrixSet } from '../raster/tms/tms.ts';
 import { transformer } from '../raster/warp/crs.ts';
 import { inverseGeoTransform, type DestGrid, type PixelMap } from '../raster/warp/reproject.ts';
-import { windowPixelMap } from '../raster/warp/warp.ts';
 import { epsgDefinition } from '../raster/warp/epsg.definitions.ts';
 import { geographicBounds, previewGrid, tileGrid, zoomRange } from './geometry.ts';
 import { mapPage } from './map.page.ts';
@@ -16,6 +15,7 @@ import { parseRenderParams, single, type Query, type RenderParams } from './para
 import { applyExpression, planInputs, readGrid, readPlanned, type Input, type Pixels } from './pipeline.ts';
 import { baseUrl, cacheHeaders, etagFor, passQuery } from './respond.ts';
 import { runRenderTask, taskTransfers } from './workers/render.task.ts';
+import { pixelMapFor, releaseMaps } from './workers/scratch.ts';
 import type { TilerService } from './service.ts';
 import { statistics } from './statistics.ts';
 
@@ -66,17 +66,17 @@ async function sendImage(
   const plans = planInputs(layer.inputs, grid, p);
   tiler.drawing.images++;
   let image: Uint8Array | null;
+  let maps: Array<PixelMap | null> | undefined;
   try {
     // Alone, an image of tile size renders on the event loop: the hop to a worker would only add latency,
     // and the pixel maps are made while the blocks inflate on libuv's thread pool. Under load, workers.
     const here =
       !tiler.pool || (tiler.drawing.images === 1 && grid.width * grid.height <= IN_THREAD_MAX_PIXELS);
     const reading = readPlanned(layer.inputs, plans);
-    let maps: Array<PixelMap | null> | undefined;
     if (here) {
       reading.catch(() => undefined); // awaited below; this only keeps a failure from being "unhandled"
       await new Promise(setImmediate); // the reads reach the thread pool first
-      maps = plans.map((plan) => (plan ? windowPixelMap(plan) : null));
+      maps = plans.map((plan) => (plan ? pixelMapFor(plan) : null));
     }
     const inputs = await reading;
     const task = { inputs, width: grid.width, height: grid.height, query: req.query as Query, format };
@@ -86,6 +86,7 @@ async function sendImage(
         : await tiler.pool.run(task, taskTransfers(inputs));
   } finally {
     tiler.drawing.images--;
+    if (maps) releaseMaps(maps);
   }
   if (!image) throw new TerraHubError('TH_TILER_OUTSIDE_DATA');
   return reply.type(MEDIA_TYPES[format]).send(Buffer.from(image.buffer, image.byteOffset, image.byteLength));

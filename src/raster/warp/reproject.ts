@@ -42,14 +42,23 @@ export function inverseGeoTransform(gt: GeoTransform): (x: number, y: number) =>
   };
 }
 
-export function sourcePixelMap(dst: DestGrid, src: SourceGeo): PixelMap {
+/**
+ * The map of `dst` into `src`. `into` lends arrays of width*height elements to fill (every element is
+ * written), so that callers drawing tile after tile need not allocate a megabyte each time.
+ */
+export function sourcePixelMap(
+  dst: DestGrid,
+  src: SourceGeo,
+  into?: { xs: Float64Array; ys: Float64Array },
+): PixelMap {
   const { width, height, bounds } = dst;
   const toSrc: PointTransform = transformer(dst.crs, src.crs);
   const toPx = inverseGeoTransform(src.geoTransform);
   const resX = (bounds[2] - bounds[0]) / width;
   const resY = (bounds[3] - bounds[1]) / height;
-  const xs = new Float64Array(width * height);
-  const ys = new Float64Array(width * height);
+  const n = width * height;
+  const xs = into && into.xs.length === n ? into.xs : new Float64Array(n);
+  const ys = into && into.ys.length === n ? into.ys : new Float64Array(n);
   const exact = (col: number, wy: number): [number, number] => {
     const [sx, sy] = toSrc(bounds[0] + (col + 0.5) * resX, wy);
     return Number.isNaN(sx) ? [NaN, NaN] : toPx(sx, sy);

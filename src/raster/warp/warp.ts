@@ -108,9 +108,12 @@ export function planWarp(ds: RasterDataset, dst: DestGrid, opts: WarpOptions = {
   };
 }
 
-/** Every destination pixel of `plan`'s grid as a fractional pixel of the window read (row-major). */
-export function windowPixelMap(plan: WarpPlan): PixelMap {
-  const map = sourcePixelMap(plan.dst, { crs: plan.crs, geoTransform: plan.geoTransform });
+/**
+ * Every destination pixel of `plan`'s grid as a fractional pixel of the window read (row-major), in the
+ * arrays of `into` when they are of the grid's size.
+ */
+export function windowPixelMap(plan: WarpPlan, into?: PixelMap): PixelMap {
+  const map = sourcePixelMap(plan.dst, { crs: plan.crs, geoTransform: plan.geoTransform }, into);
   const [sx, sy] = plan.scale;
   const { x, y } = plan.window;
   for (let i = 0; i < map.xs.length; i++) {

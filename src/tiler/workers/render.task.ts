@@ -12,6 +12,7 @@ import type { PixelMap } from '../../raster/warp/reproject.ts';
 import { nearestIndex } from '../../raster/warp/resample.ts';
 import { finishWarp, planSource, windowPixelMap, type WarpPlan } from '../../raster/warp/warp.ts';
 import { parseRenderParams, type Query, type RenderParams } from '../params.ts';
+import { indexScratch, pixelMapFor, releaseMaps } from './scratch.ts';
 import { applyExpression, renderPixels } from '../pipeline.ts';
 
 export interface TaskInput {
@@ -50,8 +51,20 @@ export async function runRenderTask(
 ): Promise<Uint8Array | null> {
   if (t.inputs.every((i) => !i.plan)) return null;
   const p = parseRenderParams(t.query);
-  const fast = renderNearestBytes(t, p, maps?.[0] ?? undefined);
-  if (fast) return encodeImage(fast, t.format);
+  const own = maps ? null : t.inputs.map((i) => (i.plan ? pixelMapFor(i.plan) : null));
+  let img: Rendered;
+  try {
+    img = draw(t, p, (maps ?? own)!);
+  } finally {
+    if (own) releaseMaps(own);
+  }
+  return encodeImage(img, t.format);
+}
+
+/** The task's 8-bit image, in one pass when it can (renderNearestBytes). */
+function draw(t: RenderTask, p: RenderParams, maps: Array<PixelMap | null>): Rendered {
+  const fast = renderNearestBytes(t, p, maps[0] ?? undefined);
+  if (fast) return fast;
   const n = t.width * t.height;
   const mask = new Uint8Array(n).fill(255);
   const data: Float64Array[] = [];
@@ -63,12 +76,14 @@ export async function runRenderTask(
       for (let b = 0; b < inp.bandCount; b++) data.push(new Float64Array(n));
       continue;
     }
-    const r = finishWarp(inp.plan, inp.data, inp.mask, maps?.[i] ?? undefined);
+    const r = finishWarp(inp.plan, inp.data, inp.mask, maps[i] ?? undefined);
     for (let k = 0; k < n; k++) if (!r.mask[k]) mask[k] = 0;
     data.push(...r.data);
   }
-  const px = applyExpression({ names, data, mask, width: t.width, height: t.height }, p.expression);
-  return encodeImage(renderPixels(px, p), t.format);
+  return renderPixels(
+    applyExpression({ names, data, mask, width: t.width, height: t.height }, p.expression),
+    p,
+  );
 }
 
 /**
@@ -81,9 +96,7 @@ export function renderNearestBytes(t: RenderTask, p: RenderParams, premade?: Pix
   if (t.inputs.length !== 1 || !inp?.plan || inp.plan.method !== 'nearest') return null;
   if (p.expression || p.colormap || !canRenderIndexed(inp.data)) return null;
   const map = premade ?? windowPixelMap(inp.plan);
-  const n = t.width * t.height;
-  const idx = new Int32Array(n);
-  const mask = new Uint8Array(n);
+  const { idx, mask } = indexScratch(t.width * t.height);
   nearestIndex(planSource(inp.plan, inp.data, inp.mask), map.xs, map.ys, idx, mask);
   return renderIndexed(inp.data, idx, mask, t.width, t.height, {
     ...(p.rescale ? { rescale: p.rescale } : {}),
