@@ -18,8 +18,19 @@ ITEMS=$WORK/items-$N
 VENV=$WORK/venv
 mkdir -p "$WORK"
 log() { echo "[bench/catalog $(date -u +%H:%M:%S)] $*" >&2; }
+
+# Disk: the ndjson (about 4.3 KB an item) and three catalogs of the same items (pgstac, TerraHub on
+# PostgreSQL, TerraHub on SQLite) need about KB_PER_ITEM in all (see docs/benchmarks.md, "## catalog").
+KB_PER_ITEM=25
+for d in "$WORK" /var/lib/postgresql; do
+  [ -d "$d" ] || continue
+  avail=$(df -Pk "$d" | awk 'NR == 2 {print $4}')
+  if [ "$avail" -lt $((N * KB_PER_ITEM)) ]; then
+    log "$d has $((avail / 1024)) MiB free; $N items need about $((N * KB_PER_ITEM / 1024)) MiB: not starting"
+    exit 1
+  fi
+done
 now() { date +%s.%N; }
-rate() { python3 -c "import sys; n, a, b = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3]); print(f'{n} items in {b - a:.1f} s = {n / (b - a):.0f} items/s')" "$@"; }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 # 1. The anchors' venv, and the items.
@@ -49,7 +60,29 @@ PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT
 
-# 3. Ingest: each contender loads the same ndjson files (timed from the shell, start-up included).
+# 3. Ingest: each contender loads the same ndjson files (timed from the shell, start-up included). Beside the
+# rate: CPU seconds per 1,000 items of the loader's processes and of the PostgreSQL server (a measure the
+# machine's other load disturbs less), and the load average.
+CPUFILE=$WORK/cpu-$$.txt
+pg_cpu() { python3 bench/catalog/cpu.py pg; }
+timed() { python3 bench/catalog/cpu.py run "$CPUFILE" "$@"; }
+BASE_RATE=""
+report() { # name t0 t1 pg0 pg1
+  local line
+  line=$(python3 -c '
+import sys
+name, n, t0, t1, pg0, pg1, cpufile, base = sys.argv[1:9]
+n, wall = int(n), float(t1) - float(t0)
+client = sum(float(x) for x in open(cpufile).read().split())
+rate = n / wall
+ratio = f" = {rate / float(base):.2f}x pypgstac" if base else ""
+load = " ".join(open("/proc/loadavg").read().split()[:3])
+print(f"ingest {name}: {n} items in {wall:.1f} s = {rate:.0f} items/s{ratio}; CPU s per 1,000 items: "
+      f"loader {1000 * client / n:.2f}, postgres {1000 * (float(pg1) - float(pg0)) / n:.2f}; load average {load}")
+' "$1" "$N" "$2" "$3" "$4" "$5" "$CPUFILE" "$BASE_RATE")
+  : > "$CPUFILE"
+  echo "$line"
+}
 th_env() { env -u TERRAHUB_ADMIN_TOKEN TERRAHUB_DATA_DIR="$1" TERRAHUB_LOG_LEVEL=warn "${@:2}"; }
 PG_ENV=(TERRAHUB_CATALOG_DRIVER=postgres "TERRAHUB_CATALOG_POSTGRES_URL=$PG" TERRAHUB_CATALOG_POSTGRES_SCHEMA=terrahub_bench)
 load_terrahub() { # name datadir env...
@@ -57,23 +90,34 @@ load_terrahub() { # name datadir env...
   shift 2
   rm -rf "$dir"
   for c in sentinel-2-l2a naip; do th_env "$dir" "$@" node bin/terrahub.js stac load "$ITEMS/$c.collection.json" --no-progress >&2; done
-  local t0 t1
+  local t0 t1 p0 p1
+  : > "$CPUFILE"
+  p0=$(pg_cpu)
   t0=$(now)
-  for c in sentinel-2-l2a naip; do th_env "$dir" "$@" node bin/terrahub.js stac load "$ITEMS/$c.ndjson" --collection "$c" --no-progress >&2; done
+  for c in sentinel-2-l2a naip; do
+    timed env -u TERRAHUB_ADMIN_TOKEN TERRAHUB_DATA_DIR="$dir" TERRAHUB_LOG_LEVEL=warn "$@" \
+      node bin/terrahub.js stac load "$ITEMS/$c.ndjson" --collection "$c" --no-progress >&2
+  done
   t1=$(now)
-  echo "ingest $name: $(rate "$N" "$t0" "$t1")"
+  p1=$(pg_cpu)
+  report "$name" "$t0" "$t1" "$p0" "$p1"
 }
 log "pypgstac: migrate and load"
 "$VENV/bin/pypgstac" migrate --dsn "$PGSTAC_DSN" >&2
 "$VENV/bin/pypgstac" load collections "$ITEMS/collections.ndjson" --dsn "$PGSTAC_DSN" --method insert >&2
+: > "$CPUFILE"
+p0=$(pg_cpu)
 t0=$(now)
-for f in "${FILES[@]}"; do "$VENV/bin/pypgstac" load items "$f" --dsn "$PGSTAC_DSN" --method insert >&2; done
+for f in "${FILES[@]}"; do timed "$VENV/bin/pypgstac" load items "$f" --dsn "$PGSTAC_DSN" --method insert >&2; done
 t1=$(now)
-echo "ingest pypgstac: $(rate "$N" "$t0" "$t1")" | tee "$WORK/result-$N.txt"
+p1=$(pg_cpu)
+BASE_RATE=$(python3 -c "import sys; print(int(sys.argv[1]) / (float(sys.argv[3]) - float(sys.argv[2])))" "$N" "$t0" "$t1")
+report pypgstac "$t0" "$t1" "$p0" "$p1" | tee "$WORK/result-$N.txt"
 log "terrahub (sqlite): load"
 load_terrahub terrahub-sqlite "$WORK/th-sqlite" | tee -a "$WORK/result-$N.txt"
 log "terrahub (postgres): load"
 load_terrahub terrahub-postgres "$WORK/th-postgres" "${PG_ENV[@]}" | tee -a "$WORK/result-$N.txt"
+rm -f "$CPUFILE"
 
 # 4. Serve all three (node and uvicorn directly, so that the EXIT trap stops them), anonymous reads.
 serve_terrahub() { # datadir port env...

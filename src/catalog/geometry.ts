@@ -130,17 +130,31 @@ function parts(g: Geometry, out: Parts = { points: [], lines: [], polygons: [] }
   return out;
 }
 
+/** Widens `b` to cover every position in nested coordinate arrays (no copies: bulk loads call this a lot). */
+function extend(c: unknown, b: [number, number, number, number]): void {
+  if (!Array.isArray(c)) return;
+  if (typeof c[0] === 'number') {
+    const x = c[0];
+    const y = c[1] as number;
+    if (x < b[0]) b[0] = x;
+    if (x > b[2]) b[2] = x;
+    if (y < b[1]) b[1] = y;
+    if (y > b[3]) b[3] = y;
+    return;
+  }
+  for (const x of c) extend(x, b);
+}
+
+function extendGeometry(g: Geometry, b: [number, number, number, number]): void {
+  if (g.type === 'GeometryCollection') for (const x of g.geometries ?? []) extendGeometry(x, b);
+  else extend(g.coordinates, b);
+}
+
 /** [minx, miny, maxx, maxy] of a geometry, or null when it has no positions. */
 export function geometryBbox(g: Geometry): [number, number, number, number] | null {
-  const p = parts(g);
-  let [minx, miny, maxx, maxy] = [Infinity, Infinity, -Infinity, -Infinity];
-  for (const pos of [...p.points, ...p.lines.flat()]) {
-    minx = Math.min(minx, pos[0]!);
-    maxx = Math.max(maxx, pos[0]!);
-    miny = Math.min(miny, pos[1]!);
-    maxy = Math.max(maxy, pos[1]!);
-  }
-  return minx === Infinity ? null : [minx, miny, maxx, maxy];
+  const b: [number, number, number, number] = [Infinity, Infinity, -Infinity, -Infinity];
+  extendGeometry(g, b);
+  return b[0] === Infinity ? null : b;
 }
 
 /** A 2D bbox as a Polygon. */
