@@ -208,7 +208,7 @@ def test_other_expect_values_are_ignored(s3, expect):
     assert s3.get_object(Bucket=BUCKET, Key="expect-other")["Body"].read() == b"x"
 
 
-def test_non_ascii_metadata(s3):
+def test_non_ascii_metadata(s3, user):
     # botocore refuses non-ASCII Metadata itself; s3-tests sends it as a raw header, which botocore signs and
     # sends as UTF-8. S3 returns such values RFC 2047-encoded.
     remove = with_headers(s3, "PutObject", {"x-amz-meta-note": "Hello World\xe9 \u4e2d"})
@@ -220,6 +220,21 @@ def test_non_ascii_metadata(s3):
     assert value == "=?UTF-8?B?" + base64.b64encode("Hello World\xe9 \u4e2d".encode()).decode() + "?="
     [(decoded, charset)] = decode_header(value)
     assert decoded.decode(charset) == "Hello World\xe9 \u4e2d"
+    # The same with Signature Version 2 (botocore's "s3" signer signs and sends the header as UTF-8 too).
+    v2 = boto3.client(
+        "s3",
+        endpoint_url=s3.meta.endpoint_url,
+        aws_access_key_id=user["access_key_id"],
+        aws_secret_access_key=user["secret_access_key"],
+        region_name="us-east-1",
+        config=Config(signature_version="s3", s3={"addressing_style": "path"}, retries={"max_attempts": 1}),
+    )
+    remove = with_headers(v2, "PutObject", {"x-amz-meta-note": "caf\xe9"})
+    try:
+        v2.put_object(Bucket=BUCKET, Key="meta/v2", Body=b"x")
+    finally:
+        remove()
+    assert s3.head_object(Bucket=BUCKET, Key="meta/v2")["Metadata"]["note"] == "=?UTF-8?B?Y2Fmw6k=?="
     # Sent RFC 2047-encoded (as S3 asks of clients), it is stored decoded and comes back the same way.
     s3.put_object(Bucket=BUCKET, Key="meta/encoded", Body=b"x", Metadata={"note": "=?UTF-8?Q?caf=C3=A9?=", "plain": "ascii"})
     meta = s3.head_object(Bucket=BUCKET, Key="meta/encoded")["Metadata"]

@@ -56,6 +56,17 @@ function subResources(query: Array<[string, string]>): string {
 }
 
 /** Verifies a SigV2 request; returns the access key id. Throws S3's errors like verifySigV4. */
+/**
+ * The string to sign as UTF-8 and, when it holds header bytes of 0x80 and above (Node reads header values
+ * as Latin-1), as those bytes exactly: botocore signs and sends header values as UTF-8 bytes.
+ */
+function signedForms(sts: string): Array<string | Buffer> {
+  // eslint-disable-next-line no-control-regex -- the Latin-1 range is the point
+  return /[\u0080-\u00ff]/.test(sts) && !/[^\u0000-\u00ff]/.test(sts)
+    ? [sts, Buffer.from(sts, 'latin1')]
+    : [sts];
+}
+
 export function verifySigV2(
   r: SignableRequest,
   lookup: (accessKeyId: string) => string | null,
@@ -96,9 +107,11 @@ export function verifySigV2(
   }
   for (const path of paths) {
     const sts = `${head}\n${canonicalAmzHeaders(r.headers)}${path}${subResources(r.query)}`;
-    const want = createHmac('sha1', secret).update(sts).digest('base64');
-    if (want.length === signature.length && timingSafeEqual(Buffer.from(want), Buffer.from(signature))) {
-      return accessKeyId;
+    for (const data of signedForms(sts)) {
+      const want = createHmac('sha1', secret).update(data).digest('base64');
+      if (want.length === signature.length && timingSafeEqual(Buffer.from(want), Buffer.from(signature))) {
+        return accessKeyId;
+      }
     }
   }
   throw new TerraHubError('TH_S3_SIGNATURE_MISMATCH');
