@@ -235,6 +235,16 @@ export class TiffDataset implements RasterDataset {
     const ye = Math.min(gy0 + img.chunkHeight, w.y + w.height, img.height);
     const n = xe - xs;
     if (n <= 0) return;
+    if (spp === 3 && samples.length === 3 && samples[0] === 0 && samples[1] === 1 && samples[2] === 2) {
+      // RGB read whole (the commonest interleaved read): one pass over each row for all three bands.
+      for (let y = ys; y < ye; y++) {
+        const si = ((y - gy0) * img.chunkWidth + (xs - gx0)) * 3;
+        const di = (y - w.y) * w.width + (xs - w.x);
+        if (src instanceof Uint8Array) splitRgb8(src, si, out as Uint8Array[], di, n);
+        else splitRgb(src, si, out, di, n);
+      }
+      return;
+    }
     for (let k = 0; k < samples.length; k++) {
       const s = samples[k] as number;
       const dst = out[k] as PixelArray;
@@ -290,6 +300,30 @@ export class TiffDataset implements RasterDataset {
       }
     }
     return mask;
+  }
+}
+
+/** Copies `n` RGB pixels of 8-bit data into three bands (a separate function: one element type only). */
+function splitRgb8(src: Uint8Array, si: number, out: Uint8Array[], di: number, n: number): void {
+  const r = out[0]!;
+  const g = out[1]!;
+  const b = out[2]!;
+  for (let x = di, end = di + n; x < end; x++, si += 3) {
+    r[x] = src[si]!;
+    g[x] = src[si + 1]!;
+    b[x] = src[si + 2]!;
+  }
+}
+
+/** Copies `n` RGB pixels into three bands, any sample type. */
+function splitRgb(src: PixelArray, si: number, out: PixelArray[], di: number, n: number): void {
+  const r = out[0]!;
+  const g = out[1]!;
+  const b = out[2]!;
+  for (let x = di, end = di + n; x < end; x++, si += 3) {
+    r[x] = src[si]!;
+    g[x] = src[si + 1]!;
+    b[x] = src[si + 2]!;
   }
 }
 
