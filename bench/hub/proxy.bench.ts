@@ -1,11 +1,14 @@
 /**
  * The hub's proxy against configurable-http-proxy (JupyterHub's proxy), in front of the same trivial backend
  * (bench/hub/backend.js, its own process): small HTTP requests with wrk at concurrency 1, 20 and 100, and
- * WebSocket echo round trips with `ws` clients in a process of their own (bench/hub/ws-load.js). TerraHub
+ * WebSocket echo round trips from clients in a process of their own (bench/hub/ws-load.js: a lean raw
+ * client, then the `ws` library). TerraHub
  * authenticates every request (an API token in the Authorization header, as a script would send);
  * configurable-http-proxy checks nothing.
  *
- *   npx tsx bench/hub/proxy.bench.ts [seconds per run, default 10]
+ *   npx tsx bench/hub/proxy.bench.ts [seconds per run, default 10] [http,ws] [native|js]
+ *
+ * The second argument picks the parts to run, the third TerraHub's WebSocket relay (`hub.wsRelay`).
  *
  * Needs `wrk` (apt-get install wrk). Prints one line per run and the ratio TerraHub / CHP, with the CPU time
  * per request or message of the process in front (the backend alone, CHP's process, or TerraHub's, whose
@@ -25,6 +28,8 @@ import { ActivityTracker } from '../../src/hub/proxy/activity.ts';
 import { Relay } from '../../src/hub/proxy/relay.ts';
 
 const SECONDS = Number(process.argv[2] ?? 10);
+const PARTS = (process.argv[3] ?? 'http,ws').split(',');
+const RELAY = process.argv[4] === 'js' ? 'js' : 'native';
 const ROOT = join(import.meta.dirname, '..', '..');
 
 function firstLine(child: ChildProcess): Promise<string> {
@@ -96,8 +101,13 @@ async function measured<T extends { ops: number }>(
 }
 
 /** WebSocket round trips per second, measured by bench/hub/ws-load.js in a process of its own. */
-async function wsRoundTrips(url: string, clients: number, authorization?: string): Promise<number> {
-  const args = [join(import.meta.dirname, 'ws-load.js'), url, String(clients), String(SECONDS)];
+async function wsRoundTrips(
+  url: string,
+  clients: number,
+  client: 'raw' | 'ws',
+  authorization?: string,
+): Promise<number> {
+  const args = [join(import.meta.dirname, 'ws-load.js'), url, String(clients), String(SECONDS), client];
   if (authorization) args.push(authorization);
   const { stdout } = await promisify(execFile)(process.execPath, args, { encoding: 'utf8' });
   return Number(stdout.trim());
@@ -107,10 +117,20 @@ async function main(): Promise<void> {
   const backend = spawn(process.execPath, [join(import.meta.dirname, 'backend.js')], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+  // Whatever fails from here on, the backend process must not outlive the benchmark.
+  process.once('exit', () => backend.kill());
   const backendPort = Number(await firstLine(backend));
   const dataDir = mkdtempSync(join(tmpdir(), 'terrahub-bench-hub-'));
   const { config } = loadConfig({
-    flags: { dataDir, port: 0, 's3.port': 0, logLevel: 'warn', minFreeDisk: 0, 'hub.unixUsers': 'off' },
+    flags: {
+      dataDir,
+      port: 0,
+      's3.port': 0,
+      logLevel: 'warn',
+      minFreeDisk: 0,
+      'hub.unixUsers': 'off',
+      'hub.wsRelay': RELAY,
+    },
   });
   const hub = await startTerraHub(config, createLogger('warn'));
   const chpPort = 20000 + Math.floor(Math.random() * 20000);
@@ -131,6 +151,7 @@ async function main(): Promise<void> {
     ],
     { stdio: 'ignore', env: { PATH: '/usr/bin:/bin', CONFIGPROXY_AUTH_TOKEN: 'bench' } },
   );
+  process.once('exit', () => chp.kill());
   try {
     // The hub thinks user "bench" has a running server: the trivial backend.
     const user = await hub.services.identity.users.create({ name: 'bench' });
@@ -150,7 +171,7 @@ async function main(): Promise<void> {
       chp: { url: `http://127.0.0.1:${chpPort}/user/bench/api/x`, headers: [] as string[] },
       terrahub: { url: `${hub.url}/user/bench/api/x`, headers: [`Authorization: token ${token}`] },
     };
-    const relay = new Relay(new ActivityTracker());
+    const relay = new Relay(new ActivityTracker(), RELAY);
     console.log(
       `hub proxy benchmark: ${SECONDS} s per run, wrk, trivial backend in its own process; ` +
         `TerraHub's WebSocket relay: ${relay.mode}${relay.why ? ` (${relay.why})` : ''}`,
@@ -162,7 +183,7 @@ async function main(): Promise<void> {
       terrahub: undefined,
     };
     const cpu = (us: number) => `${us.toFixed(0)} us CPU/op`;
-    for (const c of [1, 20, 100]) {
+    for (const c of PARTS.includes('http') ? [1, 20, 100] : []) {
       const r: Record<string, { rps: number; cpuUs: number }> = {};
       for (const [name, t] of Object.entries(targets)) {
         const m = await measured(pids[name], async () => {
@@ -179,19 +200,23 @@ async function main(): Promise<void> {
           `  (CPU per request chp/terrahub = ${(r['chp']!.cpuUs / r['terrahub']!.cpuUs).toFixed(2)})`,
       );
     }
-    for (const c of [1, 20, 100]) {
-      const ws = async (url: string, auth?: string) => {
-        const rate = await wsRoundTrips(url, c, auth);
-        return { rate, ops: rate * SECONDS };
-      };
-      const th = await measured(undefined, () =>
-        ws(`${hub.url.replace('http', 'ws')}/user/bench/ws`, `token ${token}`),
-      );
-      const ch = await measured(chp.pid, () => ws(`ws://127.0.0.1:${chpPort}/user/bench/ws`));
-      const alone = await ws(`ws://127.0.0.1:${backendPort}/user/bench/ws`);
-      console.log(
-        `ws   c=${String(c).padStart(3)} backend alone ${alone.rate.toFixed(0)} msg/s, terrahub ${th.rate.toFixed(0)} msg/s (${cpu(th.cpuUs)}), chp ${ch.rate.toFixed(0)} msg/s (${cpu(ch.cpuUs)}), ratio ${(th.rate / ch.rate).toFixed(2)}  (CPU per message chp/terrahub = ${(ch.cpuUs / th.cpuUs).toFixed(2)})`,
-      );
+    // Two WebSocket clients: `raw`, a lean load generator (like wrk for HTTP), and `ws`, the npm library.
+    const wsClients = (['raw', 'ws'] as const).filter(() => PARTS.includes('ws'));
+    for (const client of wsClients) {
+      for (const c of [1, 20, 100]) {
+        const ws = async (url: string, auth?: string) => {
+          const rate = await wsRoundTrips(url, c, client, auth);
+          return { rate, ops: rate * SECONDS };
+        };
+        const th = await measured(undefined, () =>
+          ws(`${hub.url.replace('http', 'ws')}/user/bench/ws`, `token ${token}`),
+        );
+        const ch = await measured(chp.pid, () => ws(`ws://127.0.0.1:${chpPort}/user/bench/ws`));
+        const alone = await ws(`ws://127.0.0.1:${backendPort}/user/bench/ws`);
+        console.log(
+          `ws ${client.padEnd(3)} c=${String(c).padStart(3)} backend alone ${alone.rate.toFixed(0)} msg/s, terrahub ${th.rate.toFixed(0)} msg/s (${cpu(th.cpuUs)}), chp ${ch.rate.toFixed(0)} msg/s (${cpu(ch.cpuUs)}), ratio ${(th.rate / ch.rate).toFixed(2)}  (CPU per message chp/terrahub = ${(ch.cpuUs / th.cpuUs).toFixed(2)})`,
+        );
+      }
     }
   } finally {
     chp.kill();

@@ -70,6 +70,7 @@ export async function hubHttp(
     log: s.log,
     overQuota: (u) => hub.homes.overQuota(u),
     secure: s.config.publicUrl.startsWith('https:'),
+    relay: s.config['hub.wsRelay'],
   });
   hub.spawner.onChange((user) => proxy.forget(user));
   mountProxy(origin.server, proxy);

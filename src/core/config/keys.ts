@@ -188,6 +188,11 @@ export const CONFIG_KEYS = {
     'Named servers (`/user/{name}/{server}/`) a user may have running or starting at once, besides the default server; 0 turns named servers off.',
     { min: 0, max: 100 },
   ),
+  'hub.wsRelay': enumOf(
+    ['native', 'js'] as const,
+    'native',
+    "How the proxy relays WebSocket bytes once upgraded: native (a thread of TerraHub's built-in addon moves them between the two sockets; used when `npm install` could build it, else js) or js (Node streams).",
+  ),
   'hub.homes.hardQuota': enumOf(
     ['none', 'loop'] as const,
     'none',

@@ -6,13 +6,7 @@
  * `/user/{name}/{server}/` goes to the user's named server of that name when there is one (any state: a
  * stopped one answers 503), everything else under `/user/{name}/` to the default server.
  */
-import {
-  Agent,
-  request,
-  type IncomingMessage,
-  type OutgoingHttpHeaders,
-  type ServerResponse,
-} from 'node:http';
+import { Agent, request, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Identity, User } from '../../core/identity/index.ts';
 import type { Logger } from '../../core/log.ts';
@@ -35,8 +29,11 @@ export interface ProxyDeps {
   /** Whether the origin is served over https (for X-Forwarded-Proto). */
   secure: boolean;
   /** 'js' relays WebSockets in JavaScript even when the native relay is built (tests, comparisons). */
-  relay?: 'auto' | 'js';
+  relay?: 'native' | 'js';
 }
+
+/** Set by the proxy itself: a caller's own values are dropped. */
+const FORWARDED = new Set(['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host']);
 
 const HOP_BY_HOP = new Set([
   'connection',
@@ -74,7 +71,7 @@ export class UserProxy {
   private decisions = new Map<string, { until: number; target: Target }>();
 
   constructor(private readonly d: ProxyDeps) {
-    this.relay = new Relay(d.activity, d.relay ?? 'auto');
+    this.relay = new Relay(d.activity, d.relay ?? 'native');
     if (this.relay.mode === 'native') d.log.info({ relay: 'native' }, 'Proxy:WebSocketRelay');
     else d.log.info({ relay: 'js', why: this.relay.why }, 'Proxy:WebSocketRelay');
   }
@@ -143,19 +140,25 @@ export class UserProxy {
     return { owner, server, key, port: row.port, secret: row.secret, caller: access.caller };
   }
 
-  private headersFor(req: IncomingMessage, t: Target, upgrade: boolean): OutgoingHttpHeaders {
-    const h: OutgoingHttpHeaders = {};
-    for (const [k, v] of Object.entries(req.headers)) {
-      if (v === undefined || k === 'authorization' || k === 'cookie') continue;
+  /**
+   * The request's headers for the user's server, as a flat [name, value, ...] list built from the raw
+   * headers (Node writes such a list as it is, without an object to build and check per request).
+   */
+  private headersFor(req: IncomingMessage, t: Target, upgrade: boolean): string[] {
+    const h: string[] = [];
+    const raw = req.rawHeaders;
+    for (let i = 0; i < raw.length; i += 2) {
+      const k = raw[i]!.toLowerCase();
+      if (k === 'authorization' || k === 'cookie' || FORWARDED.has(k)) continue;
       if (!upgrade && HOP_BY_HOP.has(k)) continue;
-      h[k] = v;
+      h.push(raw[i]!, raw[i + 1]!);
     }
     const cookies = stripCookies(req.headers.cookie);
-    if (cookies) h['cookie'] = cookies;
-    h['authorization'] = `token ${t.secret}`;
-    h['x-forwarded-for'] = req.socket.remoteAddress ?? '';
-    h['x-forwarded-proto'] = this.d.secure ? 'https' : 'http';
-    if (req.headers.host) h['x-forwarded-host'] = req.headers.host;
+    if (cookies) h.push('cookie', cookies);
+    h.push('authorization', `token ${t.secret}`);
+    h.push('x-forwarded-for', req.socket.remoteAddress ?? '');
+    h.push('x-forwarded-proto', this.d.secure ? 'https' : 'http');
+    if (req.headers.host) h.push('x-forwarded-host', req.headers.host);
     return h;
   }
 
@@ -180,15 +183,23 @@ export class UserProxy {
       return;
     }
     this.d.activity.note(t.key, 0, 0); // a request in flight is activity, even a slow one
-    req.on('data', (c: Buffer) => this.d.activity.note(t.key, c.length, 0));
-    this.forward(req, res, t, true);
+    const body = !!req.headers['transfer-encoding'] || Number(req.headers['content-length'] ?? 0) > 0;
+    if (body) req.on('data', (c: Buffer) => this.d.activity.note(t.key, c.length, 0));
+    else req.resume(); // nothing to send on: no pipe to set up
+    this.forward(req, res, t, body, true);
   }
 
   /**
    * Sends the request on. A kept-alive backend connection may have been closed by the server just as it was
    * reused; a request with no body (GET, HEAD, OPTIONS, DELETE) is then retried once on a new connection.
    */
-  private forward(req: IncomingMessage, res: ServerResponse, t: Target, mayRetry: boolean): void {
+  private forward(
+    req: IncomingMessage,
+    res: ServerResponse,
+    t: Target,
+    body: boolean,
+    mayRetry: boolean,
+  ): void {
     const uid = t.key;
     const up = request({
       host: '127.0.0.1',
@@ -199,18 +210,21 @@ export class UserProxy {
       agent: this.agent,
     });
     up.on('response', (r) => {
-      const headers: OutgoingHttpHeaders = {};
-      for (const [k, v] of Object.entries(r.headers))
-        if (v !== undefined && !HOP_BY_HOP.has(k)) headers[k] = v;
+      const headers: string[] = [];
+      const raw = r.rawHeaders;
+      for (let i = 0; i < raw.length; i += 2)
+        if (!HOP_BY_HOP.has(raw[i]!.toLowerCase())) headers.push(raw[i]!, raw[i + 1]!);
       res.writeHead(r.statusCode ?? 502, r.statusMessage, headers);
-      r.on('data', (c: Buffer) => this.d.activity.note(uid, 0, c.length));
+      // A body of known length is counted at once; a chunked one as it streams.
+      const length = Number(r.headers['content-length']);
+      if (length >= 0) this.d.activity.note(uid, 0, length);
+      else r.on('data', (c: Buffer) => this.d.activity.note(uid, 0, c.length));
       r.pipe(res);
-      this.d.activity.note(uid, 0, 0);
     });
     up.on('error', (e) => {
       const bodyless = /^(GET|HEAD|OPTIONS|DELETE)$/.test(req.method ?? '');
       if (mayRetry && up.reusedSocket && bodyless && !res.headersSent) {
-        this.forward(req, res, t, false);
+        this.forward(req, res, t, body, false);
         return;
       }
       this.d.log.warn({ user: t.owner.name, err: e.message }, 'Proxy:BackendError');
@@ -223,7 +237,7 @@ export class UserProxy {
     res.on('close', () => {
       if (!res.writableFinished) up.destroy();
     });
-    if (mayRetry) req.pipe(up);
+    if (body && mayRetry) req.pipe(up);
     else up.end();
   }
 

@@ -73,7 +73,7 @@ for (const mode of ['native', 'js'] as const) {
       const p = await pair();
       cleanup.push(p.close);
       const activity = new ActivityTracker();
-      const relay = new Relay(activity, mode === 'native' ? 'auto' : 'js');
+      const relay = new Relay(activity, mode);
       assert.equal(relay.mode, mode, `relay mode (${relay.why})`);
       const fromHub = collector(p.browser);
       const atServer = collector(p.far);

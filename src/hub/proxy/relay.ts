@@ -74,9 +74,9 @@ export class Relay {
 
   constructor(
     private readonly activity: ActivityTracker,
-    want: 'auto' | 'js' = 'auto',
+    want: 'native' | 'js' = 'native',
   ) {
-    const a = want === 'auto' ? nativeAddon() : null;
+    const a = want === 'native' ? nativeAddon() : null;
     this.mode = a ? 'native' : 'js';
     this.why = a ? '' : want === 'js' ? 'asked for' : loadError;
   }
