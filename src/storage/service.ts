@@ -213,16 +213,12 @@ export class StorageService {
     const { check, checksum } = extras;
     const info = await this.store.put(bucket, key, stream, full, {
       maxBytes,
-      ...(check || checksum
-        ? {
-            check: () => {
-              check?.();
-              // Drivers record the metadata after the check: the verified checksum goes with it.
-              const sum = checksum?.();
-              if (sum) full.checksum = sum;
-            },
-          }
-        : {}),
+      // Drivers record the metadata after the check: the verified checksum goes with it.
+      check: () => {
+        check?.();
+        const sum = checksum?.();
+        if (sum) full.checksum = sum;
+      },
       ...(extras.precondition ? { precondition: extras.precondition } : {}),
     });
     this.buckets.addUsage(bucket, info.size - (old?.size ?? 0));
