@@ -119,12 +119,17 @@ export class Relay {
     const bfd = fdOf(backend);
     // Bytes queued in a JavaScript socket would be lost with it: such a pair stays in JavaScript.
     if (!a || cfd === null || bfd === null || client.writableLength || backend.writableLength) return null;
-    const id = a.add(
-      cfd,
-      bfd,
-      Buffer.concat([toBackend, ...drain(client)]),
-      Buffer.concat([toClient, ...drain(backend)]),
-    );
+    const early = drain(client);
+    const late = drain(backend);
+    let id: number;
+    try {
+      id = a.add(cfd, bfd, Buffer.concat([toBackend, ...early]), Buffer.concat([toClient, ...late]));
+    } catch {
+      // Out of descriptors or memory: this pair stays in JavaScript, with the bytes read so far put back.
+      if (early.length) client.unshift(Buffer.concat(early));
+      if (late.length) backend.unshift(Buffer.concat(late));
+      return null;
+    }
     // The addon holds duplicates of both descriptors: these close only JavaScript's (no shutdown, no RST).
     client.destroy();
     backend.destroy();

@@ -28,7 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define CHUNK 65536
+#define CHUNK 16384 /* per direction and connection: JupyterLab opens many quiet WebSockets */
 
 typedef struct conn conn;
 
