@@ -314,7 +314,7 @@ static napi_value js_add(napi_env env, napi_callback_info info) {
       free(c);
       return throw_error(env, "relay: cannot take the sockets");
     }
-    memcpy(c->buf[k], init[k], init_len[k]);
+    if (init_len[k]) memcpy(c->buf[k], init[k], init_len[k]);
     c->len[k] = init_len[k];
     int fl = fcntl(c->s[k].fd, F_GETFL);
     fcntl(c->s[k].fd, F_SETFL, fl | O_NONBLOCK);
