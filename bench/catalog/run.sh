@@ -57,7 +57,11 @@ PGSTAC_DSN="postgresql://catbench_pgstac:catbench@127.0.0.1:$PGPORT/catbench_pgs
 psql_su -d catbench_terrahub -c "drop schema if exists terrahub_bench cascade"
 
 PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+cleanup() {
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -f "$WORK/cpu-$$.txt"
+}
 trap cleanup EXIT
 
 # 3. Ingest: each contender loads the same ndjson files (timed from the shell, start-up included). Beside the

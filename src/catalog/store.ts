@@ -65,6 +65,8 @@ export interface CatalogStore {
   seenProperties(collections: string[]): Promise<SeenProperty[]>;
   /** STAC summaries from the items: {minimum, maximum} of numbers, the values of few-valued strings. */
   summarize(collection: string): Promise<Record<string, unknown>>;
+  /** After a bulk load: refreshes what the query planner knows of these collections' items (or nothing). */
+  analyze(collections: string[]): Promise<void>;
 
   close(): Promise<void>;
 }

@@ -9,6 +9,7 @@ import { createCatalog, systemPrincipal, type CatalogService } from '../index.ts
 import { collection, item } from '../testing.fixtures.ts';
 import { loadStac } from './load.ts';
 import { textBatches } from './stac-files.ts';
+import { bundledWorkerCode } from './worker-code.ts';
 
 let dir: string;
 let db: Db;
@@ -153,4 +154,11 @@ it('writes a batch holding items of two collections as one transaction', async (
   const r = await loadStac(catalog, p, f, { upsert: true, batchSize: 10, workers: 0 });
   assert.equal(r.items, 3);
   assert.equal((await catalog.getItem(p, 'd', 'y2')).collection, 'd');
+});
+
+it("bundles the workers' code (so that they start without loading TypeScript)", () => {
+  const code = bundledWorkerCode();
+  assert.ok(code, 'esbuild could not bundle the worker');
+  assert.match(code, /prepareUnit/);
+  assert.doesNotMatch(code, /import\.meta\.dirname/);
 });

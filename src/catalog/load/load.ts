@@ -113,6 +113,7 @@ export async function loadStac(
       const c = await catalog.getCollection(p, cid);
       await catalog.growExtentBy(cid, st, grownSummaries(st, c.summaries));
     }
+    await catalog.store.analyze([...touched.keys()]);
   }
   return { collections: files.collections.length, items };
 }

@@ -6,6 +6,7 @@
 import { Worker } from 'node:worker_threads';
 import { TerraHubError } from '../../core/errors.ts';
 import { prepareUnit, type Prepared, type PrepareUnit } from './prepare.ts';
+import { bundledWorkerCode } from './worker-code.ts';
 
 interface Pending {
   resolve(p: Prepared): void;
@@ -13,10 +14,10 @@ interface Pending {
 }
 
 /**
- * The worker runs TypeScript: its entry is loaded through tsx's scoped loader (the CLI registers tsx for its
- * own thread only, and a worker does not inherit that).
+ * Without a bundle (worker-code.ts), the worker runs the TypeScript sources through tsx's scoped loader (the
+ * CLI registers tsx for its own thread only, and a worker does not inherit that).
  */
-const BOOT = `
+const BOOT_TSX = `
 const { workerData } = require('node:worker_threads');
 import(workerData.tsx).then((m) => m.tsImport(workerData.entry, workerData.entry)).catch((e) => {
   console.error('stac load worker: ' + (e && e.stack ? e.stack : e));
@@ -30,13 +31,16 @@ class PrepareWorker {
   private failed: Error | null = null;
 
   constructor() {
-    this.worker = new Worker(BOOT, {
-      eval: true,
-      workerData: {
-        tsx: import.meta.resolve('tsx/esm/api'),
-        entry: new URL('./prepare.worker.ts', import.meta.url).href,
-      },
-    });
+    const bundle = bundledWorkerCode();
+    this.worker = bundle
+      ? new Worker(bundle, { eval: true })
+      : new Worker(BOOT_TSX, {
+          eval: true,
+          workerData: {
+            tsx: import.meta.resolve('tsx/esm/api'),
+            entry: new URL('./prepare.worker.ts', import.meta.url).href,
+          },
+        });
     this.worker.on('message', (p: Prepared) => this.queue.shift()?.resolve(p));
     const fail = (e: Error) => {
       this.failed = new TerraHubError('TH_INTERNAL', `stac load: a worker thread failed: ${e.message}`);

@@ -319,6 +319,15 @@ export class PostgresCatalogStore implements CatalogStore {
     return summarize(this.pool, collection);
   }
 
+  /** ANALYZE of the collections' partitions: a fresh load's statistics, before autovacuum gets to them. */
+  async analyze(collections: string[]): Promise<void> {
+    const r = await this.pool.query<{ partition: string }>(
+      'SELECT partition FROM catalog_collections WHERE id = ANY($1::text[])',
+      [collections],
+    );
+    for (const row of r.rows) await this.pool.query(`ANALYZE ${ident(row.partition)}`);
+  }
+
   async close(): Promise<void> {
     await this.pool.end();
   }

@@ -337,6 +337,10 @@ export class SqliteCatalogStore implements CatalogStore {
     return out;
   }
 
+  async analyze(): Promise<void> {
+    // SQLite's planner needs no statistics for these indexes; ANALYZE would scan every item.
+  }
+
   async close(): Promise<void> {
     // The database belongs to the services; nothing of our own to release.
   }
