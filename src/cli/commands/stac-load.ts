@@ -18,6 +18,9 @@ async function withCatalog<T>(cmd: Command, fn: (catalog: CatalogService, db: Db
   const dataDir = resolve(config.dataDir);
   mkdirSync(dataDir, { recursive: true });
   const db = openDatabase(join(dataDir, 'terrahub.db'));
+  // This connection only: a page cache of up to 256 MiB keeps the indexes a large load updates in memory
+  // (SQLite's default is 2 MiB).
+  db.pragma('cache_size = -262144');
   try {
     const catalog = await createCatalog(db, catalogConfigFrom(config));
     try {
