@@ -191,6 +191,7 @@ static void register_pending(void) {
 
 static void *run(void *arg) {
   (void)arg;
+  pthread_setname_np(pthread_self(), "terrahub-relay"); /* as top -H and ps -L show it */
   struct epoll_event evs[128];
   conn *dead[128];
   for (;;) {
