@@ -77,6 +77,79 @@ export class ReaderPins {
   }
 }
 
+/** Descriptors kept open while no reader uses them, at most. */
+const IDLE_FDS_MAX = 128;
+
+/**
+ * Open descriptors of version files, shared by readers: a COG read range by range opens its file once, not
+ * per request (open and close were a tenth of a 64 KiB GET's CPU). Version files never change once their
+ * object is visible, so a descriptor always reads the bytes its path had. A descriptor is closed only when
+ * no reader holds it: when more than IDLE_FDS_MAX are idle, or when its file is removed (`forget`), so that
+ * removed files do not keep their disk space.
+ */
+export class FdCache {
+  /** By path, oldest use first. */
+  private readonly entries = new Map<string, { fd: number; users: number; removed: boolean }>();
+  private idle = 0;
+
+  /** An open descriptor of `path`, held until `release`; throws as openSync does. */
+  acquire(path: string): number {
+    let e = this.entries.get(path);
+    if (e) {
+      this.entries.delete(path); // re-inserted below: most recently used last
+      if (e.users === 0) this.idle--;
+    } else {
+      e = { fd: openSync(path, 'r'), users: 0, removed: false };
+    }
+    e.users++;
+    this.entries.set(path, e);
+    return e.fd;
+  }
+
+  release(path: string): void {
+    const e = this.entries.get(path);
+    if (!e || e.users === 0) return;
+    e.users--;
+    if (e.users > 0) return;
+    if (e.removed) {
+      this.entries.delete(path);
+      closeSync(e.fd);
+      return;
+    }
+    this.idle++;
+    if (this.idle > IDLE_FDS_MAX) this.closeIdle(IDLE_FDS_MAX / 2);
+  }
+
+  /** Descriptors open now, held or idle. */
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** The file at `path` was removed: close its descriptor once no reader holds it. */
+  forget(path: string): void {
+    const e = this.entries.get(path);
+    if (!e) return;
+    if (e.users > 0) {
+      e.removed = true;
+      return;
+    }
+    this.entries.delete(path);
+    this.idle--;
+    closeSync(e.fd);
+  }
+
+  /** Closes idle descriptors, oldest first, until `keep` are left. */
+  closeIdle(keep = 0): void {
+    for (const [path, e] of this.entries) {
+      if (this.idle <= keep) return;
+      if (e.users > 0) continue;
+      this.entries.delete(path);
+      this.idle--;
+      closeSync(e.fd);
+    }
+  }
+}
+
 /** One file of a version: where its bytes start in the object, and how many. */
 interface FileSpan {
   file: string;
@@ -108,38 +181,44 @@ function layoutOf(info: VersionedInfo): FileSpan[] {
 export class VersionReader {
   /** The version's files (shared, read-only); paths are made on first open. */
   private readonly files: FileSpan[];
-  /** Open descriptors by file index (a range read of a multipart object opens one or two of its files). */
-  private readonly fds = new Map<number, number>();
+  /** Descriptors held, by file index (a range read of a multipart object uses one or two of its files). */
+  private readonly fds = new Map<number, { fd: number; path: string }>();
   private closed = false;
 
   /**
    * Opens the version's first file at once, so that a version replaced (and removed) between the index
-   * lookup and here fails now, with ENOENT, while the caller can still look the key up again.
+   * lookup and here fails now, with ENOENT, while the caller can still look the key up again (unless its
+   * descriptor was still open: then the replaced version is read, whole, as if the read had come first).
    */
   constructor(
     readonly info: VersionedInfo,
     private readonly pathOf: (file: string) => string,
     private readonly pins: ReaderPins,
     private readonly sync: SyncReads,
+    private readonly shared: FdCache,
   ) {
     this.files = layoutOf(info);
-    if (this.files[0]) this.fds.set(0, openSync(pathOf(this.files[0].file), 'r'));
+    if (this.files[0]) {
+      const path = pathOf(this.files[0].file);
+      this.fds.set(0, { fd: shared.acquire(path), path });
+    }
     if (info.segments) pins.pin(info.version);
   }
 
   private fdOf(i: number): number {
-    let fd = this.fds.get(i);
-    if (fd === undefined) {
-      try {
-        fd = openSync(this.pathOf(this.files[i]!.file), 'r');
-      } catch (e) {
-        // Only another process sharing the data directory can remove a pinned version's segments.
-        if ((e as NodeJS.ErrnoException).code === 'ENOENT')
-          throw new TerraHubError('TH_UNAVAILABLE', 'the object was replaced while it was read; retry');
-        throw e;
-      }
-      this.fds.set(i, fd);
+    const held = this.fds.get(i);
+    if (held) return held.fd;
+    const path = this.pathOf(this.files[i]!.file);
+    let fd: number;
+    try {
+      fd = this.shared.acquire(path);
+    } catch (e) {
+      // Only another process sharing the data directory can remove a pinned version's segments.
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT')
+        throw new TerraHubError('TH_UNAVAILABLE', 'the object was replaced while it was read; retry');
+      throw e;
     }
+    this.fds.set(i, { fd, path });
     return fd;
   }
 
@@ -224,7 +303,7 @@ export class VersionReader {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const fd of this.fds.values()) closeSync(fd);
+    for (const { path } of this.fds.values()) this.shared.release(path);
     if (this.info.segments) this.pins.unpin(this.info.version);
   }
 }

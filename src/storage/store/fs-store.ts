@@ -16,7 +16,7 @@ import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { TerraHubError } from '../../core/errors.ts';
 import { filesOf, FsIndex, type VersionedInfo } from './fs-index.ts';
-import { ReaderPins, SyncReads, VersionReader } from './fs-read.ts';
+import { FdCache, ReaderPins, SyncReads, VersionReader } from './fs-read.ts';
 import { InfoCache } from './fs-info-cache.ts';
 import { FsMultipart, type FsObjectFiles } from './fs-multipart.ts';
 import { newVersionId, processAlive, removeQuietly, writeDurably } from './fs-write.ts';
@@ -56,6 +56,8 @@ export class FsObjectStore implements ObjectStore, FsObjectFiles {
   private readonly multipart: FsMultipart;
   private readonly pins = new ReaderPins();
   private readonly syncReads = new SyncReads();
+  /** Descriptors of version files, shared by readers (./fs-read.ts). */
+  private readonly fds = new FdCache();
   /** Index rows of objects read recently (./fs-info-cache.ts). */
   private readonly infoCache = new InfoCache();
   /** Buckets known to exist (checked on every request; the index is asked only on a miss). */
@@ -154,7 +156,10 @@ export class FsObjectStore implements ObjectStore, FsObjectFiles {
   async removeVersion(bucket: string, v: VersionedInfo): Promise<void> {
     const paths = filesOf(v).map((f) => this.versionPath(bucket, f));
     await this.pins.removeWhenUnread(v.version, async () => {
-      for (const p of paths) await removeQuietly(p);
+      for (const p of paths) {
+        await removeQuietly(p);
+        this.fds.forget(p);
+      }
     });
   }
 
@@ -170,7 +175,7 @@ export class FsObjectStore implements ObjectStore, FsObjectFiles {
       const v = this.infoCache.find(bucket, key, this.index.changes(), () => this.index.find(bucket, key));
       if (!v) return null;
       try {
-        return new VersionReader(v, (f) => this.versionPath(bucket, f), this.pins, this.syncReads);
+        return new VersionReader(v, (f) => this.versionPath(bucket, f), this.pins, this.syncReads, this.fds);
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
         this.infoCache.drop(bucket, key);
@@ -285,6 +290,7 @@ export class FsObjectStore implements ObjectStore, FsObjectFiles {
   }
 
   async close(): Promise<void> {
+    this.fds.closeIdle();
     this.index.close();
   }
 }
