@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 import boto3
 import pytest
+import requests
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.config import Config
@@ -286,3 +287,21 @@ def test_multipart_composite_checksum(s3):
     r = s3.upload_part(Bucket=BUCKET, Key=key + "2", UploadId=uid, PartNumber=1, Body=b"x")
     s3.complete_multipart_upload(Bucket=BUCKET, Key=key + "2", UploadId=uid, MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": r["ETag"]}]})
     assert "ChecksumSHA256" not in s3.head_object(Bucket=BUCKET, Key=key + "2", ChecksumMode="ENABLED")
+
+
+def test_object_acls_beyond_the_buckets_are_refused(s3):
+    # Neutral canned ACLs (what rclone and the aws CLI may send) are accepted; objects follow their bucket.
+    for acl in ["private", "bucket-owner-full-control"]:
+        s3.put_object(Bucket=BUCKET, Key="acl/ok", Body=b"x", ACL=acl)
+    for call, args in [
+        (s3.put_object, dict(Bucket=BUCKET, Key="acl/public", Body=b"x", ACL="public-read")),
+        (s3.copy_object, dict(Bucket=BUCKET, Key="acl/public", CopySource={"Bucket": BUCKET, "Key": "acl/ok"}, ACL="public-read")),
+        (s3.create_multipart_upload, dict(Bucket=BUCKET, Key="acl/public", ACL="authenticated-read")),
+        (s3.put_object, dict(Bucket=BUCKET, Key="acl/public", Body=b"x", GrantRead='uri="http://acs.amazonaws.com/groups/global/AllUsers"')),
+    ]:
+        assert error_of(call, **args) == (501, "NotImplemented")
+    assert error_of(s3.head_object, Bucket=BUCKET, Key="acl/public") == (404, "404")
+    # In a public-read bucket, public-read says what the bucket says: accepted.
+    s3.create_bucket(Bucket="s3compat-public", ACL="public-read")
+    s3.put_object(Bucket="s3compat-public", Key="foo", Body=b"x", ACL="public-read")
+    assert requests.get(f"{s3.meta.endpoint_url}/s3compat-public/foo", timeout=30).content == b"x"

@@ -49,6 +49,31 @@ export function requireWrite(c: S3Ctx, bucket: string): BucketRecord {
   return c.svc.requireWrite(c.caller.principal, bucket);
 }
 
+/** Object ACLs that say nothing beyond "the bucket's rules": accepted on object writes and ignored. */
+const NEUTRAL_OBJECT_ACLS = new Set(['private', 'bucket-owner-full-control', 'bucket-owner-read']);
+
+/**
+ * Objects follow their bucket's policy: a canned ACL on an object write is accepted (and ignored) when the
+ * bucket already grants as much (`public-read` in a public-read bucket, `private`, `bucket-owner-*`), and
+ * refused with NotImplemented when it would grant more, rather than silently ignored, so that nobody
+ * believes an object public that is not.
+ */
+export function checkObjectAcl(h: Record<string, string>, bucket: BucketRecord): void {
+  const acl = h['x-amz-acl']?.trim();
+  const grants = Object.keys(h).some((k) => k.startsWith('x-amz-grant-'));
+  const granted =
+    acl === undefined ||
+    NEUTRAL_OBJECT_ACLS.has(acl) ||
+    (acl === 'public-read' && bucket.policy.access === 'public-read');
+  if (!granted || grants) {
+    throw new TerraHubError(
+      'TH_S3_NOT_IMPLEMENTED',
+      `object ACLs are not supported (${acl ?? 'x-amz-grant-*'}): objects follow their bucket's policy; ` +
+        'set it on the bucket (PUT ?acl with x-amz-acl: public-read, or ?policy)',
+    );
+  }
+}
+
 /** Object metadata from request headers, as S3 keeps it. */
 export function metaFromHeaders(h: Record<string, string>): ObjectMeta {
   const user: Record<string, string> = {};

@@ -12,6 +12,7 @@ import { writePrecondition } from './conditions.ts';
 import {
   acceptBody,
   bucketOf,
+  checkObjectAcl,
   keyOf,
   metaFromHeaders,
   requireRead,
@@ -33,7 +34,7 @@ async function upload(c: S3Ctx, bucket: string, key: string): Promise<UploadInfo
 export async function createUpload(c: S3Ctx) {
   const bucket = bucketOf(c);
   const key = validateKey(keyOf(c));
-  requireWrite(c, bucket);
+  checkObjectAcl(c.r.headers, requireWrite(c, bucket));
   const meta = metaFromHeaders(c.r.headers);
   // The upload's checksum algorithm rides in its metadata as a marker (no value) until Complete.
   const sum = uploadChecksum(c.r.headers);

@@ -8,6 +8,7 @@ import { RangeBuffers } from './range-buffers.ts';
 import {
   acceptBody,
   bucketOf,
+  checkObjectAcl,
   keyOf,
   metaFromHeaders,
   objectHeaders,
@@ -100,7 +101,7 @@ export async function putObject(c: S3Ctx) {
   const bucket = bucketOf(c);
   const key = keyOf(c);
   if (c.r.headers['x-amz-copy-source']) return copyObject(c, bucket, key);
-  requireWrite(c, bucket);
+  checkObjectAcl(c.r.headers, requireWrite(c, bucket));
   // Checked before the body is read (a refused write costs no upload), and again as the write commits.
   const precondition = writePrecondition(c.r.headers, key);
   if (precondition) precondition(await c.svc.store.head(bucket, key));
@@ -145,7 +146,7 @@ export function parseCopySource(raw: string): { bucket: string; key: string } {
 async function copyObject(c: S3Ctx, bucket: string, key: string) {
   const src = parseCopySource(c.r.headers['x-amz-copy-source']!);
   requireRead(c, src.bucket, false);
-  requireWrite(c, bucket);
+  checkObjectAcl(c.r.headers, requireWrite(c, bucket));
   const got = await c.svc.store.get(src.bucket, src.key);
   if (!got) throw new TerraHubError('TH_S3_NO_SUCH_KEY', `no key "${src.key}" in bucket "${src.bucket}"`);
   const h = c.r.headers;
