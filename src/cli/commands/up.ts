@@ -26,19 +26,8 @@ export function upCommand(): Command {
       const log = createLogger(config.logLevel);
       const hub = await startTerraHub(config, log);
       log.info({ config: redacted(hub.services.config) }, 'Config:Loaded');
-      process.stderr.write(`TerraHub is running\n  hub:  ${hub.url}/hub/\n`);
-      if (hub.s3Url) process.stderr.write(`  S3:   ${hub.s3Url}\n`);
-      process.stderr.write(`  data: ${hub.services.dataDir}\n`);
-      // The default Python environment: built in the background when missing (envs.buildOnStart), else a hint.
-      const envNote = hub.services.envs.startUp();
-      if (envNote) process.stderr.write(`  env:  ${envNote}\n`);
-      if (hub.oneTimePassword) {
-        process.stderr.write(
-          `\nThe admin user was created. Its one-time password (shown only now): ${hub.oneTimePassword}\n` +
-            'Change it with `terrahub user set-password admin`.\n\n',
-        );
-      }
-      await new Promise<void>((resolve) => {
+      // Handlers first: a supervisor (or a test) may send SIGTERM as soon as it reads "TerraHub is running".
+      const stopped = new Promise<void>((resolve) => {
         let stopping = false;
         const stop = (signal: string) => {
           if (stopping) return;
@@ -58,5 +47,18 @@ export function upCommand(): Command {
         process.once('SIGINT', () => stop('SIGINT'));
         process.once('SIGTERM', () => stop('SIGTERM'));
       });
+      process.stderr.write(`TerraHub is running\n  hub:  ${hub.url}/hub/\n`);
+      if (hub.s3Url) process.stderr.write(`  S3:   ${hub.s3Url}\n`);
+      process.stderr.write(`  data: ${hub.services.dataDir}\n`);
+      // The default Python environment: built in the background when missing (envs.buildOnStart), else a hint.
+      const envNote = hub.services.envs.startUp();
+      if (envNote) process.stderr.write(`  env:  ${envNote}\n`);
+      if (hub.oneTimePassword) {
+        process.stderr.write(
+          `\nThe admin user was created. Its one-time password (shown only now): ${hub.oneTimePassword}\n` +
+            'Change it with `terrahub user set-password admin`.\n\n',
+        );
+      }
+      await stopped;
     });
 }
