@@ -5,7 +5,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { TerraHubError } from '../core/errors.ts';
 import { MEDIA_TYPES, parseFormat, type ImageFormat } from '../raster/render/encode.ts';
-import { getTms, isValidTile, WebMercatorQuad, type TileMatrixSet } from '../raster/tms/tms.ts';
+import { getTms, WebMercatorQuad } from '../raster/tms/tms.ts';
 import { transformer } from '../raster/warp/crs.ts';
 import { inverseGeoTransform, type DestGrid, type PixelMap } from '../raster/warp/reproject.ts';
 import { epsgDefinition } from '../raster/warp/epsg.definitions.ts';
@@ -18,6 +18,7 @@ import { runRenderTask, taskTransfers } from './workers/render.task.ts';
 import { pixelMapFor, releaseMaps } from './workers/scratch.ts';
 import type { TilerService } from './service.ts';
 import { statistics } from './statistics.ts';
+import { badParam, intParam, parseTileAddress } from './tile-address.ts';
 
 export interface Layer {
   inputs: Input[];
@@ -39,18 +40,6 @@ export interface LayerRouteOptions {
 
 /** Largest image drawn on the event loop when it is the only one being drawn (a 512 px tile). */
 const IN_THREAD_MAX_PIXELS = 512 * 512;
-
-export function badParam(param: string, why: string): never {
-  throw new TerraHubError('TH_TILER_BAD_PARAMETER', `${param}: ${why}`, { parameter: param });
-}
-
-export function intParam(q: Query, name: string, dflt: number, min: number, max: number): number {
-  const s = single(q, name);
-  if (s === undefined) return dflt;
-  const n = Number(s);
-  if (!Number.isInteger(n) || n < min || n > max) badParam(name, `must be an integer from ${min} to ${max}`);
-  return n;
-}
 
 async function sendImage(
   req: FastifyRequest,
@@ -90,38 +79,6 @@ async function sendImage(
   }
   if (!image) throw new TerraHubError('TH_TILER_OUTSIDE_DATA');
   return reply.type(MEDIA_TYPES[format]).send(Buffer.from(image.buffer, image.byteOffset, image.byteLength));
-}
-
-/** `12`, `12@2x`, `12.png`, `12@2x.webp` -> parts. */
-export function parseTileY(s: string): { y: number; scale: number; format: ImageFormat | null } {
-  const m = /^(\d+)(?:@([1-4])x)?(?:\.(\w+))?$/.exec(s);
-  if (!m) throw new TerraHubError('TH_TILER_BAD_PARAMETER', `tile row "${s}" is not y[@scale x][.format]`);
-  const format = m[3] ? parseFormat(m[3]) : null;
-  if (m[3] && !format) badParam('format', `"${m[3]}" is not png, webp, jpeg or tif`);
-  return { y: Number(m[1]), scale: m[2] ? Number(m[2]) : 1, format: format ?? null };
-}
-
-/**
- * The tile a `/tiles/{tms}/{z}/{x}/{y}[@{scale}x][.{format}]` path names, with its pixel size (`tilesize`
- * or 256 times the scale). Shared by the COG/item tiles and the mosaic tiles.
- */
-export function parseTileAddress(
-  q: Query,
-  tmsId: string,
-  zs: string,
-  xs: string,
-  ys: string,
-): { tms: TileMatrixSet; z: number; x: number; y: number; size: number; format: ImageFormat | null } {
-  const tms = getTms(tmsId);
-  if (!tms) throw new TerraHubError('TH_TILER_UNKNOWN_TMS', `no tile matrix set "${tmsId}"`);
-  const { y, scale, format } = parseTileY(ys);
-  const z = Number(zs);
-  const x = Number(xs);
-  if (!/^\d+$/.test(zs) || !/^\d+$/.test(xs) || !isValidTile(tms, z, x, y))
-    throw new TerraHubError('TH_TILER_OUTSIDE_DATA', `tile ${zs}/${xs}/${y} is not in ${tms.id}`);
-  const size = intParam(q, 'tilesize', 256 * scale, 64, 1024);
-  if (size % 256 !== 0) badParam('tilesize', 'tiles are 256 or 512 pixels (or 768, 1024 with @3x, @4x)');
-  return { tms, z, x, y, size, format };
 }
 
 export function registerLayerRoutes(app: FastifyInstance, o: LayerRouteOptions): void {

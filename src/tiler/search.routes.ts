@@ -11,7 +11,7 @@ import { getTms, WebMercatorQuad } from '../raster/tms/tms.ts';
 import { EPSG_4326, transformBounds } from '../raster/warp/crs.ts';
 import { tileGrid, tmsCrs } from './geometry.ts';
 import { itemInputs, type CatalogAccess } from './item.routes.ts';
-import { badParam, intParam, parseTileAddress } from './layer.routes.ts';
+import { badParam, intParam, parseTileAddress } from './tile-address.ts';
 import { mapPage } from './map.page.ts';
 import { Mosaic, PIXEL_SELECTIONS, type PixelSelection } from './mosaic.ts';
 import { parseRenderParams, single, type Query } from './params.ts';
