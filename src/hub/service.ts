@@ -31,6 +31,11 @@ export interface HubDeps {
 export class HubService {
   readonly store: ServerStore;
   readonly sessions: Sessions;
+  /**
+   * Where to send a browser that logged out of a session holding a provider's ID token (the provider's
+   * end-session URL), or null; set by the OIDC login when hub.oidc.logoutAtProvider is on.
+   */
+  providerLogout: ((idToken: string) => Promise<string | null>) | null = null;
   readonly spawner: Spawner;
   readonly activity = new ActivityTracker();
   readonly homes: Homes;

@@ -33,13 +33,14 @@ export class Sessions {
     private readonly maxAgeMs: number,
   ) {}
 
-  create(user: User): NewSession {
+  /** A new session; `idToken` is kept only to end the provider's session at logout. */
+  create(user: User, idToken: string | null = null): NewSession {
     const s = { hubSecret: randomString(40), userSecret: randomString(40), csrf: randomString(32) };
     const now = Date.now();
     this.db
       .prepare(
-        `INSERT INTO hub_sessions (hub_hash, user_hash, user_id, csrf, created_at, expires_at)
-         VALUES (?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO hub_sessions (hub_hash, user_hash, user_id, csrf, created_at, expires_at, id_token)
+         VALUES (?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         hash(s.hubSecret),
@@ -48,6 +49,7 @@ export class Sessions {
         s.csrf,
         new Date(now).toISOString(),
         new Date(now + this.maxAgeMs).toISOString(),
+        idToken,
       );
     return s;
   }
@@ -72,8 +74,12 @@ export class Sessions {
     return this.find('user_hash', secret);
   }
 
-  remove(hubSecret: string): void {
-    this.db.prepare('DELETE FROM hub_sessions WHERE hub_hash = ?').run(hash(hubSecret));
+  /** Ends a session; returns the provider's ID token it kept, if any. */
+  remove(hubSecret: string): string | null {
+    const r = this.db
+      .prepare('DELETE FROM hub_sessions WHERE hub_hash = ? RETURNING id_token')
+      .get(hash(hubSecret)) as { id_token: string | null } | undefined;
+    return r?.id_token ?? null;
   }
 
   removeExpired(): void {

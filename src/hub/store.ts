@@ -38,6 +38,8 @@ export const HUB_MIGRATIONS: Migration[] = [
      bytes INTEGER NOT NULL,
      measured_at TEXT NOT NULL
    );`,
+  // The provider's ID token of an OIDC login, kept only with hub.oidc.logoutAtProvider (the logout's hint).
+  `ALTER TABLE hub_sessions ADD COLUMN id_token TEXT`,
 ];
 
 export type ServerState = 'stopped' | 'pending' | 'running' | 'stopping';

@@ -256,6 +256,10 @@ export const CONFIG_KEYS = {
     true,
     'With OIDC on, also offer the local user-name/password form and sign-up; false: OIDC is the only browser login (API tokens still work).',
   ),
+  'hub.oidc.logoutAtProvider': bool(
+    false,
+    "Logging out of TerraHub also ends the login at the provider (OpenID Connect RP-Initiated Logout): the browser goes to the provider's end_session_endpoint and comes back to /hub/login, which must be registered there as a post-logout redirect URI. Off: only TerraHub's session ends (JupyterHub's default), and the next login may pass at the provider without a password.",
+  ),
   'hub.oidc.allowHttp': bool(
     false,
     'Allow a plain-http issuer that is not on 127.0.0.1/localhost (only on a network you trust: tokens cross it in the clear).',

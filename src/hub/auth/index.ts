@@ -21,7 +21,9 @@ export async function oidcLogin(origin: FastifyInstance, s: Services, hub: HubSe
     log: s.log,
     // publicUrl is known only once the origin listens (port 0 in tests), so it is read at each login.
     redirectUri: () => `${s.publicUrl}/hub/oauth_callback`,
+    loginPageUri: () => `${s.publicUrl}/hub/login`,
   });
+  if (settings.logoutAtProvider) hub.providerLogout = (idToken) => login.logoutUrl(idToken);
   await origin.register(oidcRoutes, { prefix: '/hub', login, hub, identity: s.identity, config: s.config });
   s.log.info({ issuer: settings.issuer.href, redirectUri: '/hub/oauth_callback' }, 'Oidc:Enabled');
 }

@@ -26,6 +26,8 @@ export interface VerifiedLogin {
   subject: string;
   /** ID token claims, overlaid with the userinfo endpoint's (where most providers put profile claims). */
   claims: Claims;
+  /** The ID token as sent (a JWT): the hint of a later logout at the provider. */
+  idToken: string;
 }
 
 export class OidcClient {
@@ -108,7 +110,29 @@ export class OidcClient {
         throw this.failure(e);
       }
     }
-    return { issuer: idToken.iss, subject: idToken.sub, claims };
+    return { issuer: idToken.iss, subject: idToken.sub, claims, idToken: tokens.id_token ?? '' };
+  }
+
+  /**
+   * The provider's end-session URL for RP-Initiated Logout, coming back to `postLogoutUri`; null when the
+   * provider has no end_session_endpoint or cannot be reached (the TerraHub session ends all the same).
+   */
+  async endSessionUrl(idToken: string, postLogoutUri: string): Promise<string | null> {
+    let config: oidc.Configuration;
+    try {
+      config = await this.discover();
+    } catch {
+      return null;
+    }
+    if (!config.serverMetadata().end_session_endpoint) {
+      this.log.warn({ issuer: this.s.issuer.href }, 'Oidc:NoEndSessionEndpoint');
+      return null;
+    }
+    return oidc.buildEndSessionUrl(config, {
+      id_token_hint: idToken,
+      post_logout_redirect_uri: postLogoutUri,
+      client_id: this.s.clientId,
+    }).href;
   }
 
   private failure(e: unknown): TerraHubError {

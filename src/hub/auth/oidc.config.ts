@@ -19,6 +19,7 @@ export interface OidcSettings {
   manageGroups: boolean;
   autoCreate: boolean;
   linkExisting: 'never' | 'always';
+  logoutAtProvider: boolean;
   /** Plain http to the provider: always for a loopback issuer, otherwise only when configured. */
   allowHttp: boolean;
   timeoutS: number;
@@ -63,6 +64,7 @@ export function oidcSettings(c: Config): OidcSettings | null {
     manageGroups: c['hub.oidc.manageGroups'],
     autoCreate: c['hub.oidc.autoCreate'],
     linkExisting: c['hub.oidc.linkExisting'],
+    logoutAtProvider: c['hub.oidc.logoutAtProvider'],
     allowHttp: issuer.protocol === 'http:',
     timeoutS: 15,
   };

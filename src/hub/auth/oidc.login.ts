@@ -24,6 +24,8 @@ export interface OidcLoginDeps {
   log: Logger;
   /** The registered redirect URL: the hub's public URL + /hub/oauth_callback (known once it listens). */
   redirectUri: () => string;
+  /** The hub's login page (public URL + /hub/login): where the provider sends the browser after a logout. */
+  loginPageUri: () => string;
 }
 
 export class OidcLogin {
@@ -46,7 +48,10 @@ export class OidcLogin {
   }
 
   /** Checks the answer at the callback against the browser's flow; the user and where to go next. */
-  async complete(flowId: string | undefined, query: URLSearchParams): Promise<{ user: User; next: string }> {
+  async complete(
+    flowId: string | undefined,
+    query: URLSearchParams,
+  ): Promise<{ user: User; next: string; idToken: string }> {
     const flow = this.store.takeFlow(flowId);
     if (!flow) {
       throw new TerraHubError(
@@ -71,7 +76,12 @@ export class OidcLogin {
     this.store.touch(login.issuer, login.subject);
     const synced = this.sync(user, mapped);
     this.d.log.info({ user: synced.name, subject: login.subject }, 'Oidc:Login');
-    return { user: synced, next: flow.next };
+    return { user: synced, next: flow.next, idToken: login.idToken };
+  }
+
+  /** Where to send a browser that logs out (see hub.oidc.logoutAtProvider), or null. */
+  logoutUrl(idToken: string): Promise<string | null> {
+    return this.client.endSessionUrl(idToken, this.d.loginPageUri());
   }
 
   private linkTo(login: VerifiedLogin, userId: number): User {

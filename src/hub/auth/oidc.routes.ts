@@ -97,8 +97,8 @@ export async function oidcRoutes(app: FastifyInstance, o: OidcRoutesOptions): Pr
   app.get('/oauth_callback', async (req, reply) => {
     const query = new URLSearchParams(req.url.slice(req.url.indexOf('?') + 1 || req.url.length));
     const flowId = parseCookies(req.headers.cookie).get(OIDC_FLOW_COOKIE);
-    const { user, next } = await o.login.complete(flowId, query);
-    startSession(o, req, reply, user);
+    const { user, next, idToken } = await o.login.complete(flowId, query);
+    startSession(o, req, reply, user, o.login.settings.logoutAtProvider && idToken ? idToken : null);
     void reply.header('set-cookie', flowCookie(req, '', 0)); // appended: the flow cookie is spent
     req.log.info({ user: user.name }, 'Login:Succeeded');
     return reply.header('cache-control', 'no-store').redirect(next, 303);

@@ -55,8 +55,14 @@ export function requireAdminSession(session: Session): void {
 }
 
 /** Logs the browser in as `user`: a new session and its two cookies. */
-export function startSession(o: PagesOptions, req: FastifyRequest, reply: FastifyReply, user: User): void {
-  const s = o.hub.sessions.create(user);
+export function startSession(
+  o: PagesOptions,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  user: User,
+  idToken: string | null = null,
+): void {
+  const s = o.hub.sessions.create(user, idToken);
   const secure = isSecure(o.config, req);
   const maxAgeS = Math.floor(o.config['hub.sessionMaxAge'] / 1000);
   void reply.header('set-cookie', [
@@ -67,14 +73,16 @@ export function startSession(o: PagesOptions, req: FastifyRequest, reply: Fastif
   o.identity.users.touch(user.id);
 }
 
-export function endSession(o: PagesOptions, req: FastifyRequest, reply: FastifyReply): void {
+/** Logs the browser out; returns the provider's ID token the session kept, if any. */
+export function endSession(o: PagesOptions, req: FastifyRequest, reply: FastifyReply): string | null {
   const secret = parseCookies(req.headers.cookie).get(HUB_COOKIE);
-  if (secret) o.hub.sessions.remove(secret);
+  const idToken = secret ? o.hub.sessions.remove(secret) : null;
   const secure = isSecure(o.config, req);
   void reply.header('set-cookie', [
     cookie(HUB_COOKIE, '', { path: '/hub/', secure, maxAgeS: 0 }),
     cookie(USER_COOKIE, '', { path: '/user/', secure, maxAgeS: 0 }),
   ]);
+  return idToken;
 }
 
 /** The login form's CSRF token: a double-submit cookie, made when the form is shown. */

@@ -131,7 +131,10 @@ export async function loginRoutes(app: FastifyInstance, o: PagesOptions): Promis
   app.post('/logout', async (req, reply) => {
     const s = sessionOf(o, req);
     if (s) checkCsrf(s, req.body);
-    endSession(o, req, reply);
-    return reply.redirect('/hub/login', 303);
+    const idToken = endSession(o, req, reply);
+    // After an OIDC login with hub.oidc.logoutAtProvider, the provider ends its session too and sends the
+    // browser back to /hub/login; otherwise the next login there would pass without a password.
+    const atProvider = idToken && o.hub.providerLogout ? await o.hub.providerLogout(idToken) : null;
+    return reply.redirect(atProvider ?? '/hub/login', 303);
   });
 }

@@ -27,6 +27,11 @@ export class FlowBrowser {
     return this.jar(new URL(url).origin).get(name)?.value;
   }
 
+  /** Drops a cookie, as a browser whose cookie expired would. */
+  forget(url: string, name: string): void {
+    this.jar(new URL(url).origin).delete(name);
+  }
+
   /** One request, no redirect following; cookies sent and stored. */
   async request(url: string, init: RequestInit = {}): Promise<Step> {
     const u = new URL(url);

@@ -64,6 +64,8 @@ export async function startTestProvider(): Promise<TestProvider> {
           client_id: clientId,
           client_secret: clientSecret,
           redirect_uris: [redirectUri],
+          // RP-Initiated Logout comes back to the hub's login page.
+          post_logout_redirect_uris: [redirectUri.replace(/\/hub\/oauth_callback$/, '/hub/login')],
           response_types: ['code'],
           grant_types: ['authorization_code'],
         },
