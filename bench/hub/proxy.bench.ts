@@ -1,23 +1,28 @@
 /**
- * The hub's proxy against configurable-http-proxy (JupyterHub's proxy), in front of the same trivial backend
- * (bench/hub/backend.js, its own process): small HTTP requests with wrk at concurrency 1, 20 and 100, and
- * WebSocket echo round trips from clients in a process of their own (bench/hub/ws-load.js: a lean raw
- * client, then the `ws` library). TerraHub
- * authenticates every request (an API token in the Authorization header, as a script would send);
- * configurable-http-proxy checks nothing.
+ * The hub's proxy against configurable-http-proxy (JupyterHub's proxy), side by side in one invocation:
+ * small HTTP requests with wrk at concurrency 1, 20 and 100 to a trivial Node backend (bench/hub/backend.js,
+ * its own process), and WebSocket echo round trips at the same concurrencies to a native echo backend
+ * (bench/hub/native/echo.c), from a native load client (bench/hub/native/wsload.c: the wrk of this
+ * benchmark, so that the CPU goes to the proxies) and from the `ws` library's client (a real client
+ * library; bench/hub/ws-load.js). Both proxies face exactly the same backends and clients. TerraHub
+ * authenticates every request and WebSocket (an API token in the Authorization header, as a script would
+ * send) and counts activity as always; configurable-http-proxy checks nothing. Before measuring, the native
+ * programs are checked against the `ws` library and through both proxies (every echoed byte compared).
  *
- *   npx tsx bench/hub/proxy.bench.ts [seconds per run, default 10] [http,ws] [native|js]
+ *   npx tsx bench/hub/proxy.bench.ts [seconds per run, default 10] [http,ws,raw] [native|js]
  *
- * The second argument picks the parts to run, the third TerraHub's WebSocket relay (`hub.wsRelay`).
+ * The second argument picks the parts ("raw" adds the hand-made Node client of the third session), the
+ * third TerraHub's WebSocket relay (`hub.wsRelay`).
  *
- * Needs `wrk` (apt-get install wrk). Prints one line per run and the ratio TerraHub / CHP, with the CPU time
- * per request or message of the process in front (the backend alone, CHP's process, or TerraHub's, whose
- * native WebSocket relay thread counts too): under other load, the CPU ratio is the steadier measure.
+ * Needs `wrk` (apt-get install wrk) and gcc. Prints one line per run, the ratio TerraHub / CHP with the CPU
+ * time per request or message of the process in front (CHP's process, or TerraHub's, whose native
+ * WebSocket relay thread counts too; under other load, the CPU ratio is the steadier measure), the load
+ * average, and a summary table at the end.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { promisify } from 'node:util';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig } from '../../src/core/config/load.ts';
@@ -26,6 +31,7 @@ import { startTerraHub } from '../../src/server/terrahub.ts';
 import { localLaunchState } from '../../src/hub/launcher/local.ts';
 import { ActivityTracker } from '../../src/hub/proxy/activity.ts';
 import { Relay } from '../../src/hub/proxy/relay.ts';
+import { buildNative, startEcho, verifyWs, wsRun, type WsClient } from './ws-clients.ts';
 
 const SECONDS = Number(process.argv[2] ?? 10);
 const PARTS = (process.argv[3] ?? 'http,ws').split(',');
@@ -100,18 +106,11 @@ async function measured<T extends { ops: number }>(
   return { ...r, cpuUs: ((cpuSeconds(pid) - c0) * 1e6) / Math.max(1, r.ops) };
 }
 
-/** WebSocket round trips per second, measured by bench/hub/ws-load.js in a process of its own. */
-async function wsRoundTrips(
-  url: string,
-  clients: number,
-  client: 'raw' | 'ws',
-  authorization?: string,
-): Promise<number> {
-  const args = [join(import.meta.dirname, 'ws-load.js'), url, String(clients), String(SECONDS), client];
-  if (authorization) args.push(authorization);
-  const { stdout } = await promisify(execFile)(process.execPath, args, { encoding: 'utf8' });
-  return Number(stdout.trim());
-}
+const load = () =>
+  `load average ${loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')}`;
+const num = (x: number) => Math.round(x).toLocaleString('en-US');
 
 async function main(): Promise<void> {
   const backend = spawn(process.execPath, [join(import.meta.dirname, 'backend.js')], {
@@ -120,6 +119,9 @@ async function main(): Promise<void> {
   // Whatever fails from here on, the backend process must not outlive the benchmark.
   process.once('exit', () => backend.kill());
   const backendPort = Number(await firstLine(backend));
+  const tools = buildNative();
+  const echo = await startEcho(tools);
+  process.once('exit', () => echo.child.kill());
   const dataDir = mkdtempSync(join(tmpdir(), 'terrahub-bench-hub-'));
   const { config } = loadConfig({
     flags: {
@@ -165,7 +167,24 @@ async function main(): Promise<void> {
       secret: 'backend-secret',
       launch: localLaunchState(backend.pid!),
     });
+    // WebSockets go to the native echo backend, as bench's named server "ws" (/user/bench/ws/, the same
+    // access check and relay as the default server) and as CHP's route for the same path.
+    hub.services.hub!.store.put({
+      userId: user.id,
+      name: 'ws',
+      state: 'running',
+      profile: 'bench',
+      port: echo.port,
+      secret: 'echo-secret',
+      launch: localLaunchState(echo.child.pid!),
+    });
     await waitHttp(`http://127.0.0.1:${chpPort}/`);
+    const route = await fetch(`http://127.0.0.1:${chpPort + 1}/api/routes/user/bench/ws`, {
+      method: 'POST',
+      headers: { authorization: 'token bench', 'content-type': 'application/json' },
+      body: JSON.stringify({ target: `http://127.0.0.1:${echo.port}` }),
+    });
+    if (!route.ok) throw new Error(`CHP refused the route: ${route.status}`);
     const targets = {
       backend: { url: `http://127.0.0.1:${backendPort}/user/bench/api/x`, headers: [] as string[] },
       chp: { url: `http://127.0.0.1:${chpPort}/user/bench/api/x`, headers: [] as string[] },
@@ -183,6 +202,8 @@ async function main(): Promise<void> {
       terrahub: undefined,
     };
     const cpu = (us: number) => `${us.toFixed(0)} us CPU/op`;
+    const summary: string[] = [];
+    console.log(load());
     for (const c of PARTS.includes('http') ? [1, 20, 100] : []) {
       const r: Record<string, { rps: number; cpuUs: number }> = {};
       for (const [name, t] of Object.entries(targets)) {
@@ -195,32 +216,78 @@ async function main(): Promise<void> {
           `http c=${String(c).padStart(3)} ${name.padEnd(9)} ${m.rps.toFixed(0).padStart(7)} req/s  ${m.latency}  ${cpu(m.cpuUs)}`,
         );
       }
+      const ratio = r['terrahub']!.rps / r['chp']!.rps;
+      const cpuRatio = r['chp']!.cpuUs / r['terrahub']!.cpuUs;
       console.log(
-        `http c=${String(c).padStart(3)} ratio terrahub/chp = ${(r['terrahub']!.rps / r['chp']!.rps).toFixed(2)}` +
-          `  (CPU per request chp/terrahub = ${(r['chp']!.cpuUs / r['terrahub']!.cpuUs).toFixed(2)})`,
+        `http c=${String(c).padStart(3)} ratio terrahub/chp = ${ratio.toFixed(2)}` +
+          `  (CPU per request chp/terrahub = ${cpuRatio.toFixed(2)})  ${load()}`,
+      );
+      summary.push(
+        `| HTTP c=${c} | ${num(r['backend']!.rps)} req/s | ${num(r['chp']!.rps)} req/s (${r['chp']!.cpuUs.toFixed(0)} us) | ` +
+          `${num(r['terrahub']!.rps)} req/s (${r['terrahub']!.cpuUs.toFixed(0)} us) | ${ratio.toFixed(2)} | ${cpuRatio.toFixed(2)} |`,
       );
     }
-    // Two WebSocket clients: `raw`, a lean load generator (like wrk for HTTP), and `ws`, the npm library.
-    const wsClients = (['raw', 'ws'] as const).filter(() => PARTS.includes('ws'));
-    for (const client of wsClients) {
+    const wsUrls = {
+      terrahub: { url: `${hub.url.replace('http', 'ws')}/user/bench/ws/`, authorization: `token ${token}` },
+      chp: { url: `ws://127.0.0.1:${chpPort}/user/bench/ws/`, authorization: '' },
+      alone: { url: `ws://127.0.0.1:${echo.port}/user/bench/ws/`, authorization: '' },
+    };
+    const kinds: WsClient[] = [];
+    if (PARTS.includes('ws')) kinds.push('native', 'ws');
+    if (PARTS.includes('raw')) kinds.push('raw');
+    if (kinds.length) {
+      await verifyWs(tools, backendPort, echo.port, [wsUrls.terrahub, wsUrls.chp]);
+      console.log(
+        'ws: echoes verified (native client vs the ws library server, ws client vs the native echo, both proxies)',
+      );
+    }
+    for (const client of kinds) {
       for (const c of [1, 20, 100]) {
-        const ws = async (url: string, auth?: string) => {
-          const rate = await wsRoundTrips(url, c, client, auth);
-          return { rate, ops: rate * SECONDS };
-        };
-        const th = await measured(undefined, () =>
-          ws(`${hub.url.replace('http', 'ws')}/user/bench/ws`, `token ${token}`),
-        );
-        const ch = await measured(chp.pid, () => ws(`ws://127.0.0.1:${chpPort}/user/bench/ws`));
-        const alone = await ws(`ws://127.0.0.1:${backendPort}/user/bench/ws`);
+        const r: Record<
+          string,
+          { rate: number; cpuUs: number; backendUs: number; clientUs: number; lat: string }
+        > = {};
+        for (const [name, t] of Object.entries(wsUrls)) {
+          const b0 = cpuSeconds(echo.child.pid);
+          const m = await measured(name === 'alone' ? echo.child.pid : pids[name], async () => {
+            const w = await wsRun(tools, client, t.url, c, SECONDS, t.authorization);
+            return { ...w, ops: w.rate * SECONDS };
+          });
+          const ops = Math.max(1, m.ops);
+          r[name] = {
+            rate: m.rate,
+            cpuUs: m.cpuUs,
+            backendUs: ((cpuSeconds(echo.child.pid) - b0) * 1e6) / ops,
+            clientUs: (m.clientCpuS * 1e6) / ops,
+            lat: m.p50Us === undefined ? '' : `p50 ${m.p50Us} us, p99 ${m.p99Us} us, `,
+          };
+          const x = r[name];
+          console.log(
+            `ws ${client.padEnd(6)} c=${String(c).padStart(3)} ${name.padEnd(9)} ${num(x.rate).padStart(7)} msg/s  ${x.lat}` +
+              `${name === 'alone' ? 'backend' : 'proxy'} ${cpu(x.cpuUs)}; backend ${x.backendUs.toFixed(1)} us, client ${x.clientUs.toFixed(1)} us CPU/msg`,
+          );
+        }
+        const ratio = r['terrahub']!.rate / r['chp']!.rate;
+        const cpuRatio = r['chp']!.cpuUs / r['terrahub']!.cpuUs;
         console.log(
-          `ws ${client.padEnd(3)} c=${String(c).padStart(3)} backend alone ${alone.rate.toFixed(0)} msg/s, terrahub ${th.rate.toFixed(0)} msg/s (${cpu(th.cpuUs)}), chp ${ch.rate.toFixed(0)} msg/s (${cpu(ch.cpuUs)}), ratio ${(th.rate / ch.rate).toFixed(2)}  (CPU per message chp/terrahub = ${(ch.cpuUs / th.cpuUs).toFixed(2)})`,
+          `ws ${client.padEnd(6)} c=${String(c).padStart(3)} ratio terrahub/chp = ${ratio.toFixed(2)}  (CPU per message chp/terrahub = ${cpuRatio.toFixed(2)})  ${load()}`,
+        );
+        summary.push(
+          `| WebSocket ${client} c=${c} | ${num(r['alone']!.rate)} msg/s | ${num(r['chp']!.rate)} msg/s (${r['chp']!.cpuUs.toFixed(0)} us) | ` +
+            `${num(r['terrahub']!.rate)} msg/s (${r['terrahub']!.cpuUs.toFixed(0)} us) | ${ratio.toFixed(2)} | ${cpuRatio.toFixed(2)} |`,
         );
       }
     }
+    console.log(`\n${load()}\n`);
+    console.log(
+      '| test | backend alone | configurable-http-proxy (CPU/op) | TerraHub (CPU/op) | TerraHub / CHP | CPU per op, CHP / TerraHub |',
+    );
+    console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
+    for (const row of summary) console.log(row);
   } finally {
     chp.kill();
     backend.kill();
+    echo.child.kill();
     await hub.close();
     rmSync(dataDir, { recursive: true, force: true });
   }

@@ -1,6 +1,7 @@
 // WebSocket load for bench/hub/proxy.bench.ts, in a process of its own so that the clients compete with
 // neither proxy for its event loop: `clients` sockets each send a message ("ping"), await the echo, and send
-// again. Prints the round trips per second.
+// again. Every echo must equal what was sent, or the run stops with exit status 1. Prints one JSON line:
+// the round trips per second and the client's own CPU seconds.
 //   node bench/hub/ws-load.js <url> <clients> <seconds> <client: ws|raw> [authorization header value]
 // Two clients: `ws` (the npm WebSocket library, as a Node program would talk) and `raw`, a lean load
 // generator in the spirit of wrk: it does the handshake itself, sends one pre-built masked text frame and
@@ -20,7 +21,8 @@ async function wsClient() {
   const ws = new WebSocket(url, { headers: authorization ? { authorization } : {} });
   await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
   await new Promise((resolve) => {
-    ws.on('message', () => {
+    ws.on('message', (m) => {
+      if (String(m) !== 'ping') fail(`echo ${JSON.stringify(String(m))} instead of "ping"`);
       count++;
       if (Date.now() < end) ws.send('ping');
       else resolve();
@@ -36,7 +38,12 @@ const FRAME = Buffer.concat([
   mask,
   Buffer.from('ping').map((b, i) => b ^ mask[i % 4]),
 ]);
-const ECHO = 6; // 0x81, 4, "ping": the server's frames are not masked
+const ECHO = Buffer.from([0x81, 4, ...Buffer.from('ping')]); // the server's frames are not masked
+
+function fail(why) {
+  console.error(`ws-load: ${why}`);
+  process.exit(1);
+}
 
 async function rawClient() {
   const u = new URL(url);
@@ -51,7 +58,7 @@ async function rawClient() {
       '\r\n',
   );
   let head = Buffer.alloc(0);
-  let pending = 0;
+  let pending = Buffer.alloc(0);
   await new Promise((resolve, reject) => {
     socket.once('error', reject);
     const onHead = (c) => {
@@ -64,16 +71,17 @@ async function rawClient() {
         return;
       }
       socket.off('data', onHead);
-      pending = head.length - at - 4;
+      pending = head.subarray(at + 4);
       resolve();
     };
     socket.on('data', onHead);
   });
   await new Promise((resolve) => {
     socket.on('data', (c) => {
-      pending += c.length;
-      while (pending >= ECHO) {
-        pending -= ECHO;
+      pending = pending.length ? Buffer.concat([pending, c]) : c;
+      while (pending.length >= ECHO.length) {
+        if (!pending.subarray(0, ECHO.length).equals(ECHO)) fail('an echo differs from the frame sent');
+        pending = pending.subarray(ECHO.length);
         count++;
         if (Date.now() < end) socket.write(FRAME);
         else return resolve();
@@ -85,4 +93,5 @@ async function rawClient() {
 }
 
 await Promise.all(Array.from({ length: clients }, kind === 'raw' ? rawClient : wsClient));
-console.log((count / seconds).toFixed(0));
+const cpu = process.cpuUsage();
+console.log(JSON.stringify({ rate: count / seconds, cpu_s: (cpu.user + cpu.system) / 1e6 }));
