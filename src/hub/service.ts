@@ -11,7 +11,7 @@ import { cullOnce } from './culler.ts';
 import { HomeImages, isMountPoint } from './home-images.ts';
 import { Homes } from './homes.ts';
 import { LocalLauncher } from './launcher/local.ts';
-import { cgroupUnavailableReason } from './launcher/cgroups.ts';
+import { limitsMode } from './launcher/cgroups.ts';
 import { ActivityTracker } from './proxy/activity.ts';
 import { Sessions } from './sessions.ts';
 import { Spawner } from './spawner/spawner.ts';
@@ -53,7 +53,7 @@ export class HubService {
     this.sessions = new Sessions(d.db, d.identity.users, c['hub.sessionMaxAge']);
     const root = process.getuid?.() === 0;
     this.unixUsers = c['hub.unixUsers'] === 'on' || (c['hub.unixUsers'] === 'auto' && root);
-    this.limitsMode = cgroupUnavailableReason() ?? 'enforced with cgroup v2';
+    this.limitsMode = limitsMode();
     this.images = c['hub.homes.hardQuota'] === 'loop' ? new HomeImages(d.dataDir) : null;
     const images = this.images;
     this.spawner = new Spawner({

@@ -26,7 +26,7 @@ export interface LaunchState {
   driver: string;
   /** Driver-specific identity of the process (a pid and its start time for `local`). */
   id: string;
-  /** How limits were applied: `cgroup-v2`, or why they are not (`not enforced: ...`). */
+  /** How limits were applied: `cgroup-v2` or `cgroup-v1`, or why they are not (`not enforced: ...`). */
   limits: string;
 }
 

@@ -46,7 +46,7 @@ void test('the admin page lists users, adds and deletes them; others get an HTML
   const admin = new Browser(hub.url);
   await admin.login('root-admin', 'admin-password');
   const page = await (await admin.fetch('/hub/admin')).text();
-  assert.match(page, /Resource limits: (not enforced: .+|enforced with cgroup v2)\./);
+  assert.match(page, /Resource limits: (not enforced: .+|enforced with cgroup v[12])\./);
   assert.match(page, /erin/);
   const csrf = await admin.csrf('/hub/admin');
   const add = await admin.post('/hub/admin/users', {
