@@ -1,12 +1,14 @@
 /**
  * Hub memory: the resident set size of the TerraHub process (`terrahub up`, its own process, so the numbers
  * are TerraHub's alone) empty, with 200 users, and with 50 of them running a server and using it through the
- * proxy. The "running servers" are stand-in Jupyter servers (src/hub/stand-in-server.ts: a small Node HTTP
- * server started by the spawner exactly as JupyterLab would be, with the same arguments and variables), so
- * that 50 of them fit beside the hub on a 2-core machine; the hub holds the same state for them as for
- * JupyterLab (process, port, tokens, routes, proxy connections, activity). Their own memory is not counted.
+ * proxy. By default the "running servers" are stand-in Jupyter servers (src/hub/stand-in-server.ts: a small
+ * Node HTTP server started by the spawner exactly as JupyterLab would be, with the same arguments and
+ * variables); the hub holds the same state for them as for JupyterLab (process, port, tokens, routes, proxy
+ * connections, activity). With `--jupyter=<path of a jupyter command>` they are real JupyterLabs (about
+ * 100 MB each; starting 50 takes minutes on 2 cores). The servers' own memory is printed apart, never added
+ * to the hub's.
  *
- *   npx tsx bench/hub/memory.bench.ts [users, default 200] [servers, default 50]
+ *   npx tsx bench/hub/memory.bench.ts [users, default 200] [servers, default 50] [--jupyter=.venv/bin/jupyter]
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -16,8 +18,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { standInJupyter } from '../../src/hub/stand-in-server.ts';
 import { freePort } from '../../src/hub/spawner/probe.ts';
 
-const USERS = Number(process.argv[2] ?? 200);
-const SERVERS = Number(process.argv[3] ?? 50);
+const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const jupyter = process.argv.find((a) => a.startsWith('--jupyter='))?.slice('--jupyter='.length);
+const USERS = Number(args[0] ?? 200);
+const SERVERS = Number(args[1] ?? 50);
 const ROOT = join(import.meta.dirname, '..', '..');
 const TOKEN = 'bench-token-0123456789abcdef0123456789';
 const work = mkdtempSync(join(tmpdir(), 'terrahub-bench-memory-'));
@@ -38,7 +42,8 @@ const hub = spawn(
       TERRAHUB_LOG_LEVEL: 'warn',
       TERRAHUB_ENVS_BUILD_ON_START: 'false',
       TERRAHUB_HUB_UNIX_USERS: 'off',
-      TERRAHUB_HUB_JUPYTER_COMMAND: standIn.command,
+      TERRAHUB_HUB_JUPYTER_COMMAND: jupyter ?? standIn.command,
+      TERRAHUB_HUB_START_TIMEOUT: '600s', // 50 real JupyterLabs starting on 2 cores take a while each
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   },
@@ -49,6 +54,18 @@ function rss(): { rss: number; peak: number } {
   const status = readFileSync(`/proc/${hub.pid}/status`, 'utf8');
   const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0) / 1024;
   return { rss: kb('VmRSS'), peak: kb('VmHWM') };
+}
+
+/** The resident memory of the hub's child processes (the servers), in MiB: for scale only. */
+function serversRss(): number {
+  let kb = 0;
+  for (const line of readFileSync(`/proc/${hub.pid}/task/${hub.pid}/children`, 'utf8').split(' ')) {
+    const pid = Number(line);
+    if (!pid) continue;
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    kb += Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0);
+  }
+  return kb / 1024;
 }
 
 async function settle(): Promise<{ rss: number; peak: number }> {
@@ -96,7 +113,20 @@ try {
       running.slice(i, i + 10).map((n) => api(`/hub/api/users/${n}/server`, { method: 'POST', body: '{}' })),
     );
   }
+  // Real JupyterLabs answer 202 (pending): wait until every one is ready.
+  for (const n of running) {
+    for (let i = 0; ; i++) {
+      const u = (await (await api(`/hub/api/users/${n}`)).json()) as {
+        server: string | null;
+        pending: string | null;
+      };
+      if (u.server && !u.pending) break;
+      if (i > 6000) throw new Error(`${n}'s server did not become ready`);
+      await sleep(100);
+    }
+  }
   rows.push([`${USERS} users, ${SERVERS} servers running (idle)`, await settle()]);
+  console.log(`servers' own memory (not the hub's): ${serversRss().toFixed(0)} MiB in all`);
 
   // Each server used through the proxy with its owner's token: 20 requests each, 50 servers at once.
   const t0 = performance.now();
