@@ -43,6 +43,24 @@ class Hub:
         creds = self.api("GET", f"/hub/api/users/{name}/credentials").json()
         return {"name": name, "token": tok, **creds}
 
+    def s3_client(self, user: dict, signature_version: str | None = None, **config):
+        """A boto3 S3 client of `user` (from make_user) for this hub's S3 endpoint: path-style, no retries (a
+        failure shows at once), botocore's default signer unless `signature_version` ("s3v4", "s3") is given."""
+        import boto3
+        from botocore.config import Config
+
+        kw = {"s3": {"addressing_style": "path"}, "retries": {"max_attempts": 1}, **config}
+        if signature_version:
+            kw["signature_version"] = signature_version
+        return boto3.client(
+            "s3",
+            endpoint_url=self.s3_url,
+            aws_access_key_id=user["access_key_id"],
+            aws_secret_access_key=user["secret_access_key"],
+            region_name="us-east-1",
+            config=Config(**kw),
+        )
+
 
 def start_hub(data_dir: Path, extra_env: dict | None = None) -> Hub:
     port, s3_port = free_port(), free_port()

@@ -11,7 +11,6 @@ import boto3
 import pytest
 import requests
 from boto3.s3.transfer import TransferConfig
-from botocore.config import Config
 
 from conftest import TESTDATA
 
@@ -25,14 +24,7 @@ def user(hub):
 
 @pytest.fixture(scope="module")
 def s3(hub, user):
-    return boto3.client(
-        "s3",
-        endpoint_url=hub.s3_url,
-        aws_access_key_id=user["access_key_id"],
-        aws_secret_access_key=user["secret_access_key"],
-        region_name="us-east-1",
-        config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1}),
-    )
+    return hub.s3_client(user)
 
 
 def client_env(hub, user) -> dict:
@@ -62,7 +54,7 @@ def md5(path: Path) -> str:
     return hashlib.md5(path.read_bytes()).hexdigest()
 
 
-def test_boto3_multipart_upload_download_paginate_presign(s3, tmp_path):
+def test_boto3_multipart_upload_download_paginate_presign(hub, s3, user, tmp_path):
     src = tmp_path / "big.bin"
     src.write_bytes(os.urandom(21 * 1024 * 1024))
     cfg = TransferConfig(multipart_threshold=5 * 1024 * 1024, multipart_chunksize=5 * 1024 * 1024, max_concurrency=4)
@@ -91,14 +83,7 @@ def test_boto3_multipart_upload_download_paginate_presign(s3, tmp_path):
     assert r.status_code == 200 and r.text == "n3"
     r = requests.get(url, headers={"Range": "bytes=1-"}, timeout=30)
     assert r.status_code == 206 and r.text == "3"
-    v4 = boto3.client(
-        "s3",
-        endpoint_url=s3.meta.endpoint_url,
-        aws_access_key_id=s3._request_signer._credentials.access_key,
-        aws_secret_access_key=s3._request_signer._credentials.secret_key,
-        region_name="us-east-1",
-        config=Config(signature_version="s3v4", s3={"addressing_style": "path"}),
-    )
+    v4 = hub.s3_client(user, signature_version="s3v4")
     url4 = v4.generate_presigned_url("get_object", Params={"Bucket": "s3client", "Key": "many/004+x.txt"}, ExpiresIn=300)
     assert "X-Amz-Signature=" in url4
     assert requests.get(url4, timeout=30).text == "n4"
@@ -210,14 +195,7 @@ def test_bucket_policy_with_boto3_shares_a_bucket(hub, s3):
     from botocore.exceptions import ClientError
 
     other = hub.make_user("s3reader")
-    reader = boto3.client(
-        "s3",
-        endpoint_url=hub.s3_url,
-        aws_access_key_id=other["access_key_id"],
-        aws_secret_access_key=other["secret_access_key"],
-        region_name="us-east-1",
-        config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1}),
-    )
+    reader = hub.s3_client(other)
     s3.put_object(Bucket="s3client", Key="shared/readme.txt", Body=b"for readers")
     with pytest.raises(ClientError) as e:
         reader.get_object(Bucket="s3client", Key="shared/readme.txt")

@@ -7,12 +7,10 @@ import socket
 from email.header import decode_header
 from urllib.parse import urlsplit
 
-import boto3
 import pytest
 import requests
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
-from botocore.config import Config
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
@@ -27,14 +25,7 @@ def user(hub):
 
 @pytest.fixture(scope="module")
 def s3(hub, user):
-    return boto3.client(
-        "s3",
-        endpoint_url=hub.s3_url,
-        aws_access_key_id=user["access_key_id"],
-        aws_secret_access_key=user["secret_access_key"],
-        region_name="us-east-1",
-        config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1}),
-    )
+    return hub.s3_client(user)
 
 
 def error_of(call, **kwargs):
@@ -209,7 +200,7 @@ def test_other_expect_values_are_ignored(s3, expect):
     assert s3.get_object(Bucket=BUCKET, Key="expect-other")["Body"].read() == b"x"
 
 
-def test_non_ascii_metadata(s3, user):
+def test_non_ascii_metadata(hub, s3, user):
     # botocore refuses non-ASCII Metadata itself; s3-tests sends it as a raw header, which botocore signs and
     # sends as UTF-8. S3 returns such values RFC 2047-encoded.
     remove = with_headers(s3, "PutObject", {"x-amz-meta-note": "Hello World\xe9 \u4e2d"})
@@ -222,14 +213,7 @@ def test_non_ascii_metadata(s3, user):
     [(decoded, charset)] = decode_header(value)
     assert decoded.decode(charset) == "Hello World\xe9 \u4e2d"
     # The same with Signature Version 2 (botocore's "s3" signer signs and sends the header as UTF-8 too).
-    v2 = boto3.client(
-        "s3",
-        endpoint_url=s3.meta.endpoint_url,
-        aws_access_key_id=user["access_key_id"],
-        aws_secret_access_key=user["secret_access_key"],
-        region_name="us-east-1",
-        config=Config(signature_version="s3", s3={"addressing_style": "path"}, retries={"max_attempts": 1}),
-    )
+    v2 = hub.s3_client(user, signature_version="s3")
     remove = with_headers(v2, "PutObject", {"x-amz-meta-note": "caf\xe9"})
     try:
         v2.put_object(Bucket=BUCKET, Key="meta/v2", Body=b"x")

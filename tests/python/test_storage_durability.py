@@ -4,25 +4,12 @@ import hashlib
 import os
 import time
 
-import boto3
 import pytest
 import requests
-from botocore.config import Config
 
 from conftest import start_hub, stop_hub
 
 MiB = 1024 * 1024
-
-
-def client(hub, user):
-    return boto3.client(
-        "s3",
-        endpoint_url=hub.s3_url,
-        aws_access_key_id=user["access_key_id"],
-        aws_secret_access_key=user["secret_access_key"],
-        region_name="us-east-1",
-        config=Config(signature_version="s3v4", s3={"addressing_style": "path"}, retries={"max_attempts": 1}),
-    )
 
 
 def slow_body(total: int, fill: int, sent: list):
@@ -48,7 +35,7 @@ def test_kill_9_during_put_and_multipart_leaves_whole_versions(tmp_path, kill_af
     hub = start_hub(data)
     try:
         user = hub.make_user("durable")
-        s3 = client(hub, user)
+        s3 = hub.s3_client(user, signature_version="s3v4")
         old = os.urandom(12 * MiB)
         s3.put_object(Bucket="durable", Key="obj.bin", Body=old)
         s3.put_object(Bucket="durable", Key="mp.bin", Body=old)
@@ -86,7 +73,7 @@ def test_kill_9_during_put_and_multipart_leaves_whole_versions(tmp_path, kill_af
 
     hub = start_hub(data)
     try:
-        s3 = client(hub, user)
+        s3 = hub.s3_client(user, signature_version="s3v4")
         body = s3.get_object(Bucket="durable", Key="obj.bin")["Body"].read()
         new = b"\x02" * (12 * MiB)
         assert md5(body) in (md5(old), md5(new)), "obj.bin is the old or the new version, whole"
