@@ -1,7 +1,7 @@
 /**
  * The catalog's tables in the state database (migrations area 'catalog'; append-only).
  * Items keep their document as JSON text beside the columns searches use: normalized times (string order is
- * time order), the geometry, and an R*Tree of bounding boxes keyed by the item's rowid.
+ * time order), the geometry, and an R*Tree of bounding boxes and time spans keyed by the item's rowid.
  */
 import type { Migration } from '../../core/db.ts';
 
@@ -50,4 +50,30 @@ export const CATALOG_MIGRATIONS: Migration[] = [
    UPDATE catalog_items SET props = json_extract(content, '$.properties');
    UPDATE catalog_items SET (minx, miny, maxx, maxy) =
      (SELECT r.minx, r.miny, r.maxx, r.maxy FROM catalog_items_rtree r WHERE r.rid = catalog_items.rid);`,
+  // 3: the R*Tree gains time (seconds since 1970 of start_dt and end_dt; an open end is -+1e38), so that a
+  // bbox + datetime search finds the items matching both in one index instead of every item in the box
+  // in every year; and item counts per collection, kept by triggers (numberMatched needs the total, which
+  // COUNT(*) finds by walking an index of every item: 100 ms at a million).
+  `CREATE VIRTUAL TABLE catalog_items_st USING rtree(rid, minx, maxx, miny, maxy, mint, maxt);
+   INSERT INTO catalog_items_st (rid, minx, maxx, miny, maxy, mint, maxt)
+     SELECT r.rid, r.minx, r.maxx, r.miny, r.maxy,
+       coalesce(unixepoch(i.start_dt, 'subsec'), -1e38), coalesce(unixepoch(i.end_dt, 'subsec'), 1e38)
+     FROM catalog_items_rtree r JOIN catalog_items i ON i.rid = r.rid;
+   DROP TRIGGER catalog_items_rtree_delete;
+   DROP TABLE catalog_items_rtree;
+   CREATE TRIGGER catalog_items_st_delete AFTER DELETE ON catalog_items
+   BEGIN DELETE FROM catalog_items_st WHERE rid = old.rid; END;
+   CREATE TABLE catalog_counts (
+     collection TEXT PRIMARY KEY REFERENCES catalog_collections(id) ON DELETE CASCADE,
+     n INTEGER NOT NULL
+   ) WITHOUT ROWID;
+   INSERT INTO catalog_counts (collection, n)
+     SELECT collection, COUNT(*) FROM catalog_items GROUP BY collection;
+   CREATE TRIGGER catalog_items_count_insert AFTER INSERT ON catalog_items
+   BEGIN
+     INSERT INTO catalog_counts (collection, n) VALUES (new.collection, 1)
+       ON CONFLICT (collection) DO UPDATE SET n = n + 1;
+   END;
+   CREATE TRIGGER catalog_items_count_delete AFTER DELETE ON catalog_items
+   BEGIN UPDATE catalog_counts SET n = n - 1 WHERE collection = old.collection; END;`,
 ];

@@ -6,7 +6,7 @@
  */
 import { TerraHubError } from '../../core/errors.ts';
 import { bboxPolygon, geometryBbox } from '../geometry.ts';
-import type { PageCursor, SearchQuery, SortKey } from '../model.ts';
+import type { PageCursor, SearchQuery, SortKey, TimeRange } from '../model.ts';
 import { cql2ToSqlite } from './cql2.sqlite.ts';
 
 /** Square degrees above which a bbox is treated as matching most items (see whereSql). */
@@ -40,18 +40,36 @@ export function fieldSql(name: string): string {
   return `json_extract(i.props, '$."${n.replaceAll("'", "''")}"')`;
 }
 
-/** Items whose bounding box meets one of `boxes`, found through the R*Tree of item bounding boxes. */
-export function rtreeSql(boxes: Array<[number, number, number, number]>): SqlPart {
-  const rt = boxes.map(() => '(r.maxx >= ? AND r.minx <= ? AND r.maxy >= ? AND r.miny <= ?)').join(' OR ');
-  const params = boxes.flatMap((b) => [b[0], b[2], b[1], b[3]]);
+/** Seconds since 1970 of a normalized instant, as the R*Tree keeps times; `open` for a missing one. */
+export function epochSeconds(iso: string | null | undefined, open: number): number {
+  const t = iso ? Date.parse(iso) : NaN;
+  return Number.isNaN(t) ? open : t / 1000;
+}
+
+/** The R*Tree's time bounds of an open end (it stores 32-bit floats). */
+export const OPEN_PAST = -1e38;
+export const OPEN_FUTURE = 1e38;
+
+/**
+ * Items whose bounding box meets one of `boxes` and, when `time` is given, whose time span meets it: one
+ * R*Tree of (x, y, t) finds the items matching both, where a 2D one would return every item of the box in
+ * every year. The R*Tree rounds outwards, so this is a prefilter; the caller keeps the exact tests.
+ */
+export function rtreeSql(boxes: Array<[number, number, number, number]>, time?: TimeRange): SqlPart {
+  let rt = boxes.map(() => '(r.maxx >= ? AND r.minx <= ? AND r.maxy >= ? AND r.miny <= ?)').join(' OR ');
+  const params: unknown[] = boxes.flatMap((b) => [b[0], b[2], b[1], b[3]]);
+  if (time?.start || time?.end) {
+    rt = `(${rt}) AND r.maxt >= ? AND r.mint <= ?`;
+    params.push(epochSeconds(time.start, OPEN_PAST), epochSeconds(time.end, OPEN_FUTURE));
+  }
   // Small boxes: the R*Tree finds the few candidates. Large boxes match most items: walking the sort
   // index and probing the R*Tree per row stops after one page instead of sorting every match.
   const area = boxes.reduce((a, b) => a + (b[2] - b[0]) * (b[3] - b[1]), 0);
   return {
     sql:
       area > LARGE_BOX
-        ? `EXISTS (SELECT 1 FROM catalog_items_rtree r WHERE r.rid = i.rid AND (${rt}))`
-        : `i.rid IN (SELECT r.rid FROM catalog_items_rtree r WHERE ${rt})`,
+        ? `EXISTS (SELECT 1 FROM catalog_items_st r WHERE r.rid = i.rid AND (${rt}))`
+        : `i.rid IN (SELECT r.rid FROM catalog_items_st r WHERE ${rt})`,
     params,
   };
 }
@@ -80,7 +98,7 @@ export function whereSql(q: SearchQuery): SqlPart {
   if (spatial) {
     const boxes = spatial.boxes.filter((b): b is [number, number, number, number] => b !== null);
     if (!boxes.length) return { sql: '0', params: [] };
-    const rt = rtreeSql(boxes);
+    const rt = rtreeSql(boxes, q.datetime);
     conds.push(rt.sql);
     params.push(...rt.params);
     // The exact test is needed only where the item's box is not wholly inside a query box (for bbox
