@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { chromiumSkip, launchChromium } from '../../testing/chromium.ts';
-import { startTestHub, type TestHub } from '../../testing/hub.ts';
+import type { TestHub } from '../../testing/hub.ts';
+import { startOidcHub } from './testing/oidc-hub.ts';
 import { startTestProvider, type TestProvider } from './testing/oidc-provider.ts';
 
 void describe('OIDC login in headless Chromium', { skip: chromiumSkip, timeout: 180_000 }, () => {
@@ -15,17 +16,11 @@ void describe('OIDC login in headless Chromium', { skip: chromiumSkip, timeout: 
   let browser: Browser;
   before(async () => {
     provider = await startTestProvider();
-    hub = await startTestHub({
-      'hub.unixUsers': 'off',
-      'hub.oidc.issuer': provider.issuer,
-      'hub.oidc.clientId': provider.clientId,
-      'hub.oidc.clientSecret': provider.clientSecret,
-      'hub.oidc.displayName': 'Test IdP',
-      'hub.oidc.localLogin': false,
-    });
-    provider.configure(`${hub.url}/hub/oauth_callback`, {
-      'sub-gil': { password: 'gil-secret', claims: { preferred_username: 'Gil' } },
-    });
+    hub = await startOidcHub(
+      provider,
+      { 'sub-gil': { password: 'gil-secret', claims: { preferred_username: 'Gil' } } },
+      { 'hub.oidc.displayName': 'Test IdP', 'hub.oidc.localLogin': false },
+    );
     browser = await launchChromium();
   });
   after(async () => {

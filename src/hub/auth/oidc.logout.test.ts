@@ -6,7 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { startTestHub, type TestHub } from '../../testing/hub.ts';
+import type { TestHub } from '../../testing/hub.ts';
+import { startOidcHub } from './testing/oidc-hub.ts';
 import { FlowBrowser, oidcLogin, type Step } from './testing/oidc-browser.ts';
 import { startTestProvider, type TestProvider } from './testing/oidc-provider.ts';
 
@@ -16,16 +17,11 @@ const ANN = { login: 'sub-ann', password: 'sub-ann-pw', claims: { preferred_user
 
 before(async () => {
   provider = await startTestProvider();
-  hub = await startTestHub({
-    'hub.unixUsers': 'off',
-    'hub.oidc.issuer': provider.issuer,
-    'hub.oidc.clientId': provider.clientId,
-    'hub.oidc.clientSecret': provider.clientSecret,
-    'hub.oidc.logoutAtProvider': true,
-  });
-  provider.configure(`${hub.url}/hub/oauth_callback`, {
-    [ANN.login]: { password: ANN.password, claims: ANN.claims },
-  });
+  hub = await startOidcHub(
+    provider,
+    { [ANN.login]: { password: ANN.password, claims: ANN.claims } },
+    { 'hub.oidc.logoutAtProvider': true },
+  );
 });
 after(async () => {
   await hub?.close();

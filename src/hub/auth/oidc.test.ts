@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { startTestHub, type TestHub } from '../../testing/hub.ts';
+import { startOidcHub } from './testing/oidc-hub.ts';
 import { FlowBrowser, oidcLogin } from './testing/oidc-browser.ts';
 import { startTestProvider, type TestProvider } from './testing/oidc-provider.ts';
 
@@ -29,20 +30,15 @@ const FAY = account('sub-fay', { preferred_username: 'fay', groups: ['staff'] })
 
 before(async () => {
   provider = await startTestProvider();
-  hub = await startTestHub({
-    'hub.unixUsers': 'off',
-    'hub.oidc.issuer': provider.issuer,
-    'hub.oidc.clientId': provider.clientId,
-    'hub.oidc.clientSecret': provider.clientSecret,
+  const accounts = Object.fromEntries(
+    [ANN, BOB, CAT, DAN, ERIN, FAY].map((a) => [a.login, { password: a.password, claims: a.claims }]),
+  );
+  hub = await startOidcHub(provider, accounts, {
     'hub.oidc.scopes': 'openid profile email groups',
     'hub.oidc.displayName': 'Test IdP',
     'hub.oidc.allowedGroups': 'staff',
     'hub.oidc.adminGroups': 'hub-admins',
   });
-  const accounts = Object.fromEntries(
-    [ANN, BOB, CAT, DAN, ERIN, FAY].map((a) => [a.login, { password: a.password, claims: a.claims }]),
-  );
-  provider.configure(`${hub.url}/hub/oauth_callback`, accounts);
   await hub.services.identity.users.create({ name: 'erin', password: 'erin-local-password' });
 });
 after(async () => {
