@@ -31,6 +31,7 @@ import { startTerraHub } from '../../src/server/terrahub.ts';
 import { localLaunchState } from '../../src/hub/launcher/local.ts';
 import { ActivityTracker } from '../../src/hub/proxy/activity.ts';
 import { Relay } from '../../src/hub/proxy/relay.ts';
+import { serverKey } from '../../src/hub/spawner/names.ts';
 import { buildNative, startEcho, verifyWs, wsRun, type WsClient } from './ws-clients.ts';
 
 const SECONDS = Number(process.argv[2] ?? 10);
@@ -249,10 +250,13 @@ async function main(): Promise<void> {
         > = {};
         for (const [name, t] of Object.entries(wsUrls)) {
           const b0 = cpuSeconds(echo.child.pid);
-          const m = await measured(name === 'alone' ? echo.child.pid : pids[name], async () => {
-            const w = await wsRun(tools, client, t.url, c, SECONDS, t.authorization);
-            return { ...w, ops: w.rate * SECONDS };
-          });
+          const m = await measured(
+            pids[name] ?? (name === 'alone' ? echo.child.pid : undefined),
+            async () => {
+              const w = await wsRun(tools, client, t.url, c, SECONDS, t.authorization);
+              return { ...w, ops: w.rate * SECONDS };
+            },
+          );
           const ops = Math.max(1, m.ops);
           r[name] = {
             rate: m.rate,
@@ -264,7 +268,7 @@ async function main(): Promise<void> {
           const x = r[name];
           console.log(
             `ws ${client.padEnd(6)} c=${String(c).padStart(3)} ${name.padEnd(9)} ${num(x.rate).padStart(7)} msg/s  ${x.lat}` +
-              `${name === 'alone' ? 'backend' : 'proxy'} ${cpu(x.cpuUs)}; backend ${x.backendUs.toFixed(1)} us, client ${x.clientUs.toFixed(1)} us CPU/msg`,
+              `${name === 'alone' ? '' : `proxy ${cpu(x.cpuUs)}; `}CPU/msg of the backend ${x.backendUs.toFixed(1)} us, of the client ${x.clientUs.toFixed(1)} us`,
           );
         }
         const ratio = r['terrahub']!.rate / r['chp']!.rate;
@@ -277,6 +281,14 @@ async function main(): Promise<void> {
             `${num(r['terrahub']!.rate)} msg/s (${r['terrahub']!.cpuUs.toFixed(0)} us) | ${ratio.toFixed(2)} | ${cpuRatio.toFixed(2)} |`,
         );
       }
+    }
+    if (kinds.length) {
+      // The relayed WebSockets were accounted as any user's are: the culler sees these bytes.
+      const a = hub.services.hub!.activity.get(serverKey(user.id, 'ws'));
+      if (!a?.bytesIn || !a.bytesOut) throw new Error('no WebSocket activity recorded for /user/bench/ws/');
+      console.log(
+        `ws: activity recorded for /user/bench/ws/: ${(a.bytesIn / 1e6).toFixed(1)} MB in, ${(a.bytesOut / 1e6).toFixed(1)} MB out`,
+      );
     }
     console.log(`\n${load()}\n`);
     console.log(
