@@ -118,7 +118,10 @@ export interface PageCursor {
 }
 
 export interface SearchPage {
+  /** Parsed from `texts` when first read (the API's usual path copies the texts instead). */
   items: StacItem[];
+  /** The stored JSON text of each item, in the order of `items`. */
+  texts?: string[] | undefined;
   /** Cursor after the last item when more items follow, else null. */
   next: PageCursor | null;
   /** Null when not counted (pages after the first, where counting again would only cost). */

@@ -32,6 +32,8 @@ export interface CatalogOptions {
 
 export interface SearchResult {
   items: StacItem[];
+  /** The items' stored JSON texts, when the store has them (items is then parsed only if read). */
+  texts?: string[] | undefined;
   /** Token of the next page, or null on the last page. */
   next: string | null;
   /** Counted on first pages only (null on later pages); a lower bound when numberMatchedExact is false. */
@@ -228,7 +230,10 @@ export class CatalogService {
       after: token ? decodeToken(token, hash) : undefined,
     });
     return {
-      items: page.items,
+      get items() {
+        return page.items;
+      },
+      texts: page.texts,
       next: page.next ? encodeToken(page.next, hash) : null,
       numberMatched: page.numberMatched,
       numberMatchedExact: page.numberMatchedExact,

@@ -6,6 +6,7 @@ import type { FastifyRequest } from 'fastify';
 import { applyFields, parseFields } from '../fields.ts';
 import type { StacLink } from '../model.ts';
 import type { SearchResult } from '../service.ts';
+import { itemTextWithLinks } from './item-text.ts';
 import { GEOJSON, JSON_TYPE, withItemLinks } from './links.ts';
 
 export interface PageContext {
@@ -38,27 +39,34 @@ function nextLink(ctx: PageContext, token: string): StacLink {
   return { rel: 'next', type: GEOJSON, href: `${ctx.selfUrl}?${params.toString()}` };
 }
 
-export function featureCollection(ctx: PageContext, r: SearchResult): Record<string, unknown> {
+/**
+ * The FeatureCollection: an object, or its JSON text when the items' stored texts could be copied into it
+ * (no Fields request: the stored item is served whole, only its links made here; see item-text.ts).
+ */
+export function featureCollection(ctx: PageContext, r: SearchResult): Record<string, unknown> | string {
   const fields = parseFields(r.fields, r.fieldsGiven);
-  const features = r.items.map((i) => applyFields(withItemLinks(ctx.base, i), fields));
+  const texts = !fields && r.texts ? r.texts.map((t) => itemTextWithLinks(ctx.base, t)) : null;
+  const features = texts ? [] : r.items.map((i) => applyFields(withItemLinks(ctx.base, i), fields));
+  const returned = texts ? texts.length : features.length;
   const links: StacLink[] = [
     { rel: 'root', type: JSON_TYPE, href: `${ctx.base}/` },
     { rel: 'self', type: GEOJSON, href: ctx.req.url ? absolute(ctx) : ctx.selfUrl },
   ];
   if (r.next) links.push(nextLink(ctx, r.next));
-  return {
-    type: 'FeatureCollection',
-    features,
+  const rest = {
     links,
     ...(r.numberMatched === null ? {} : { numberMatched: r.numberMatched }),
-    numberReturned: features.length,
+    numberReturned: returned,
     ...(r.numberMatchedExact ? {} : { 'terrahub:numberMatchedExact': false }),
     context: {
-      returned: features.length,
+      returned,
       limit: ctx.limit,
       ...(r.numberMatched === null ? {} : { matched: r.numberMatched }),
     },
   };
+  if (!texts) return { type: 'FeatureCollection', features, ...rest };
+  // The same members in the same order as the object above, with the feature texts spliced in.
+  return `{"type":"FeatureCollection","features":[${texts.join(',')}],${JSON.stringify(rest).slice(1)}`;
 }
 
 function absolute(ctx: PageContext): string {

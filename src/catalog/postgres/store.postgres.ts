@@ -284,8 +284,13 @@ export class PostgresCatalogStore implements CatalogStore {
           ? { n: page.length, exact: true }
           : await countMatches((sql, v) => this.query(sql, v), q, page.length + (more ? 1 : 0));
     }
+    const texts = page.map((r) => r.content);
+    let items: StacItem[] | undefined;
     return {
-      items: page.map((r) => JSON.parse(r.content) as StacItem),
+      get items() {
+        return (items ??= texts.map((t) => JSON.parse(t) as StacItem));
+      },
+      texts,
       next,
       numberMatched: counted.n,
       numberMatchedExact: counted.exact,

@@ -299,8 +299,13 @@ export class SqliteCatalogStore implements CatalogStore {
         n = exact ? matched : Math.max(Math.round((matched * total) / sample), page.length + (more ? 1 : 0));
       }
     }
+    const texts = page.map((r) => contents.get(r.rid)!);
+    let items: StacItem[] | undefined;
     return {
-      items: page.map((r) => JSON.parse(contents.get(r.rid)!) as StacItem),
+      get items() {
+        return (items ??= texts.map((t) => JSON.parse(t) as StacItem));
+      },
+      texts,
       next,
       numberMatched: n,
       numberMatchedExact: exact,
