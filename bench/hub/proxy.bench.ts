@@ -302,6 +302,7 @@ async function main(): Promise<void> {
     echo.child.kill();
     await hub.close();
     rmSync(dataDir, { recursive: true, force: true });
+    rmSync(tools.dir, { recursive: true, force: true });
   }
 }
 

@@ -26,13 +26,16 @@ export interface WsRun {
 export interface NativeTools {
   echo: string;
   wsload: string;
+  /** The temporary directory holding both; the caller removes it. */
+  dir: string;
 }
 
 /** Compiles echo.c and wsload.c (about a second); throws with gcc's message when it cannot. */
 export function buildNative(): NativeTools {
   const dir = mkdtempSync(join(tmpdir(), 'terrahub-bench-ws-'));
-  const tools = { echo: join(dir, 'echo'), wsload: join(dir, 'wsload') };
-  for (const [name, out] of Object.entries(tools)) {
+  const tools = { echo: join(dir, 'echo'), wsload: join(dir, 'wsload'), dir };
+  for (const name of ['echo', 'wsload'] as const) {
+    const out = tools[name];
     execFileSync('gcc', ['-O2', '-Wall', '-Wextra', '-o', out, join(HERE, 'native', `${name}.c`)], {
       stdio: 'inherit',
     });
