@@ -21,8 +21,8 @@
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { promisify } from 'node:util';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig } from '../../src/core/config/load.ts';
@@ -32,6 +32,7 @@ import { localLaunchState } from '../../src/hub/launcher/local.ts';
 import { ActivityTracker } from '../../src/hub/proxy/activity.ts';
 import { Relay } from '../../src/hub/proxy/relay.ts';
 import { serverKey } from '../../src/hub/spawner/names.ts';
+import { cpuSeconds, load, measured, num } from './measure.ts';
 import { buildNative, startEcho, verifyWs, wsRun, type WsClient } from './ws-clients.ts';
 
 const SECONDS = Number(process.argv[2] ?? 10);
@@ -86,32 +87,6 @@ async function wrk(
   if (non2xx) throw new Error(`${url}: ${non2xx} failed responses`);
   return { rps, latency: `p50 ${p50}, p99 ${p99}` };
 }
-
-/** CPU seconds (user + system) a process has used so far: this process's own, or another's from /proc. */
-function cpuSeconds(pid?: number): number {
-  if (pid === undefined) {
-    const u = process.cpuUsage();
-    return (u.user + u.system) / 1e6;
-  }
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (100 Hz)
-}
-
-/** Runs `fn` and returns its result with the CPU microseconds the proxy process spent per operation. */
-async function measured<T extends { ops: number }>(
-  pid: number | undefined,
-  fn: () => Promise<T>,
-): Promise<T & { cpuUs: number }> {
-  const c0 = cpuSeconds(pid);
-  const r = await fn();
-  return { ...r, cpuUs: ((cpuSeconds(pid) - c0) * 1e6) / Math.max(1, r.ops) };
-}
-
-const load = () =>
-  `load average ${loadavg()
-    .map((x) => x.toFixed(2))
-    .join(' ')}`;
-const num = (x: number) => Math.round(x).toLocaleString('en-US');
 
 async function main(): Promise<void> {
   const backend = spawn(process.execPath, [join(import.meta.dirname, 'backend.js')], {
