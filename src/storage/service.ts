@@ -214,8 +214,8 @@ export class StorageService {
     const info = await this.store.put(bucket, key, stream, full, {
       maxBytes,
       // Drivers record the metadata after the check: the verified checksum goes with it.
-      check: () => {
-        check?.();
+      check: async () => {
+        await check?.();
         const sum = checksum?.();
         if (sum) full.checksum = sum;
       },

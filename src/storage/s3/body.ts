@@ -3,10 +3,10 @@
  * arrived: the signed payload hash (x-amz-content-sha256), Content-MD5, and flexible checksums from
  * headers or aws-chunked trailers. A failed check aborts the write before the object becomes visible.
  */
-import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { PassThrough, Transform, type Readable } from 'node:stream';
 import { TerraHubError } from '../../core/errors.ts';
+import { StreamDigest, type DigestAlgorithm, type Digests } from '../stream-digest.ts';
 import { AwsChunkedDecoder } from './chunked.ts';
 import {
   CHECKSUM_ALGORITHMS,
@@ -20,13 +20,16 @@ export interface DecodedBody {
   body: Readable;
   /** Length the client announced for the object (for quota checks before reading). */
   declaredLength: number | undefined;
-  /** Throws S3's error when a hash or checksum of the received bytes differs from the one sent. */
-  check(): void;
+  /** Rejects with S3's error when a hash or checksum of the received bytes differs from the one sent. */
+  check(): Promise<void>;
   /** The verified flexible checksum, to echo as a response header (as S3 does). */
   checksumHeader(): Record<string, string>;
   /** The flexible checksum of the body once check() passed, if the client chose an algorithm. */
   checksum(): { algorithm: ChecksumAlgorithm; value: string } | null;
 }
+
+/** Checksums with native implementations, hashed by ../stream-digest.ts. */
+const OFFLOADED = new Set<ChecksumAlgorithm>(['crc32', 'sha1', 'sha256']);
 
 function chosenAlgorithm(h: Record<string, string>): ChecksumAlgorithm | null {
   const named = (h['x-amz-sdk-checksum-algorithm'] ?? h['x-amz-checksum-algorithm'] ?? '').toLowerCase();
@@ -77,20 +80,39 @@ export function decodeBody(
     declaredLength = nonNegativeInt(h['content-length']);
   }
 
-  const sha = /^[0-9a-f]{64}$/.test(payload) && !chunked ? createHash('sha256') : null;
-  const md5 = h['content-md5'] !== undefined ? createHash('md5') : null;
-  if (md5 && !isMd5Digest(h['content-md5']!)) {
+  const signedHash = /^[0-9a-f]{64}$/.test(payload) && !chunked;
+  const wantMd5 = h['content-md5'] !== undefined;
+  if (wantMd5 && !isMd5Digest(h['content-md5']!)) {
     throw new TerraHubError('TH_S3_INVALID_DIGEST', 'The Content-MD5 you specified is not valid.');
   }
   const alg = chosenAlgorithm(h);
-  const sum = alg ? newChecksum(alg) : null;
+  // Native hashes go to ../stream-digest.ts (off the event loop for large bodies); CRC32C and CRC64NVME,
+  // written in JavaScript, are computed here.
+  const offloaded = alg !== null && OFFLOADED.has(alg);
+  const algs: DigestAlgorithm[] = [];
+  if (signedHash) algs.push('sha256');
+  if (wantMd5) algs.push('md5');
+  if (offloaded) algs.push(alg as DigestAlgorithm);
+  const digest = algs.length > 0 ? new StreamDigest(algs) : null;
+  const sum = alg && !offloaded ? newChecksum(alg) : null;
+  let digests: Promise<Digests> | null = null;
   const tap = new Transform({
     transform(chunk: Buffer, _e, cb) {
-      sha?.update(chunk);
-      md5?.update(chunk);
       sum?.update(chunk);
-      cb(null, chunk);
+      const room = digest?.write(chunk);
+      if (room) room.then(() => cb(null, chunk), cb);
+      else cb(null, chunk);
     },
+    flush(cb) {
+      // Started here, so that the last batch is hashed while the consumer finishes its own work.
+      digests = digest?.end() ?? Promise.resolve({});
+      digests.catch(() => undefined); // observed by check()
+      cb();
+    },
+  });
+  // A body abandoned before its end frees its hashing thread's state.
+  tap.once('close', () => {
+    if (!digests) void digest?.abort();
   });
 
   const out = new PassThrough({ highWaterMark: 1024 * 1024 });
@@ -108,18 +130,20 @@ export function decodeBody(
   return {
     body: out,
     declaredLength,
-    check() {
-      if (sha && sha.digest('hex') !== payload) throw new TerraHubError('TH_S3_CONTENT_SHA256_MISMATCH');
-      if (md5 && md5.digest('base64') !== h['content-md5']!.trim()) {
+    async check() {
+      const d = await (digests ?? Promise.reject(new TerraHubError('TH_S3_INCOMPLETE_BODY')));
+      if (signedHash && d.sha256!.toString('hex') !== payload)
+        throw new TerraHubError('TH_S3_CONTENT_SHA256_MISMATCH');
+      if (wantMd5 && d.md5!.toString('base64') !== h['content-md5']!.trim()) {
         throw new TerraHubError(
           'TH_S3_BAD_DIGEST',
           'The Content-MD5 you specified did not match what we received.',
         );
       }
-      if (alg && sum) {
+      if (alg) {
         const name = `x-amz-checksum-${alg}`;
         const sent = h[name] ?? decoder?.trailers[name];
-        sumValue = sum.digest();
+        sumValue = sum ? sum.digest() : d[alg as DigestAlgorithm]!.toString('base64');
         if (sent !== undefined && sent !== sumValue) {
           throw new TerraHubError(
             'TH_S3_BAD_DIGEST',

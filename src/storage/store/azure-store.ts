@@ -125,7 +125,7 @@ export class AzureObjectStore implements S.ObjectStore {
     let committed = false;
     try {
       const staged = await stageBody(tmp, body, 'b', opts.maxBytes);
-      opts.check?.();
+      await opts.check?.();
       await tmp.commitBlockList(staged.ids, {
         metadata: metaToAzure(meta, `"${staged.md5.toString('hex')}"`),
         blobHTTPHeaders: httpHeaders(meta),

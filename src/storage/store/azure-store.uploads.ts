@@ -89,7 +89,7 @@ export class AzureUploads {
     await this.require(id);
     const tag = `p${String(partNumber).padStart(5, '0')}.${randomBytes(4).toString('hex')}`;
     const staged = await stageBody(await this.blob(`_u/${id}`), body, tag, opts.maxBytes);
-    opts.check?.();
+    await opts.check?.();
     const etag = `"${staged.md5.toString('hex')}"`;
     const rec = await this.blob(`_p/${id}/${String(partNumber).padStart(5, '0')}`);
     const r = await rec.upload('', 0, {

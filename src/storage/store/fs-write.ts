@@ -6,12 +6,13 @@
  * driver's orphan sweep removes.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, fsync, openSync, writev } from 'node:fs';
+import { closeSync, fsync, openSync } from 'node:fs';
 import { unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { TerraHubError } from '../../core/errors.ts';
+import { StreamDigest } from '../stream-digest.ts';
 import type { PutOptions } from './object-store.ts';
 
 export function newVersionId(): string {
@@ -23,63 +24,38 @@ export interface Written {
   md5: Buffer;
 }
 
-/** Bytes gathered from the body before one write: few large writes instead of one per socket chunk. */
-const WRITE_BATCH = 1024 * 1024;
-
-const writevP = promisify(writev);
 const fsyncP = promisify(fsync);
-
-async function writeAll(fd: number, chunks: Buffer[], pos: number): Promise<void> {
-  let rest = chunks;
-  while (rest.length > 0) {
-    let n = (await writevP(fd, rest, pos)).bytesWritten;
-    pos += n;
-    // A short write (rare): continue from where it stopped.
-    const left: Buffer[] = [];
-    for (const c of rest) {
-      if (n >= c.length) n -= c.length;
-      else {
-        left.push(n > 0 ? c.subarray(n) : c);
-        n = 0;
-      }
-    }
-    rest = left;
-  }
-}
 
 /**
  * Streams `body` into a new file at `path` (never overwriting one), runs the caller's check, and makes
  * the file and its name durable. `path`'s directory must exist.
  *
  * The file is opened and closed synchronously (creating a name costs microseconds; a thread pool round
- * trip costs more on a busy machine); writes and fsyncs go through the thread pool, as they may wait on
- * the disk. A small object is one writev, one fsync of the file and one of its directory.
+ * trip costs more on a busy machine). The bytes are hashed and written by ../stream-digest.ts: a body of
+ * one batch (1 MiB) or less is one writev from the event loop, a larger one is written batch by batch by a
+ * hashing thread; the fsyncs go through the thread pool, as they may wait on the disk. A small object is
+ * one writev, one fsync of the file and one of its directory.
  */
 export async function writeDurably(body: Readable, path: string, opts: PutOptions = {}): Promise<Written> {
-  const md5 = createHash('md5');
   const max = opts.maxBytes ?? Number.POSITIVE_INFINITY;
   let size = 0;
-  let pending: Buffer[] = [];
-  let pendingBytes = 0;
   const fd = openSync(path, 'wx');
+  const sink = new StreamDigest(['md5'], fd);
+  let md5: Buffer;
   try {
     for await (const chunk of body as AsyncIterable<Buffer>) {
       size += chunk.length;
       if (size > max) throw new TerraHubError('TH_S3_QUOTA_EXCEEDED');
-      md5.update(chunk);
-      pending.push(chunk);
-      pendingBytes += chunk.length;
-      if (pendingBytes >= WRITE_BATCH) {
-        await writeAll(fd, pending, size - pendingBytes);
-        pending = [];
-        pendingBytes = 0;
-      }
+      const room = sink.write(chunk);
+      if (room) await room;
     }
-    if (pendingBytes > 0) await writeAll(fd, pending, size - pendingBytes);
-    opts.check?.();
+    md5 = (await sink.end()).md5!;
+    await opts.check?.();
     await fsyncP(fd);
     closeSync(fd);
   } catch (e) {
+    // No thread may still write to the descriptor when it is closed (its number could be reused).
+    await sink.abort();
     closeSync(fd);
     await unlink(path).catch(() => undefined);
     // A body that failed before it was read (a bad chunk signature found while the caller was still
@@ -91,7 +67,7 @@ export async function writeDurably(body: Readable, path: string, opts: PutOption
     await unlink(path).catch(() => undefined);
     throw e;
   });
-  return { size, md5: md5.digest() };
+  return { size, md5 };
 }
 
 /** Makes renames into these directories durable. */

@@ -84,7 +84,7 @@ export interface UploadInfo {
  * Throwing aborts the write (for signed payload hashes and checksum trailers). It may complete the `meta`
  * given to put (the checksum it verified): drivers record `meta` only after the check.
  */
-export type BodyCheck = () => void;
+export type BodyCheck = () => void | Promise<void>;
 
 /**
  * A conditional write's test of the version it would replace (null: none), run right before the new

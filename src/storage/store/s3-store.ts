@@ -91,7 +91,7 @@ export class S3ObjectStore implements S.ObjectStore {
         client: this.c,
         params: { Bucket: this.backend, Key: tmp, Body: body.pipe(m), ...metaParams(meta) },
       }).done();
-      opts.check?.();
+      await opts.check?.();
       // Checked right before the copy, not atomically with it.
       if (opts.precondition) opts.precondition(await this.head(bucket, key));
       await this.c.send(
@@ -268,7 +268,7 @@ export class S3ObjectStore implements S.ObjectStore {
     const m = meter(opts.maxBytes ?? Number.POSITIVE_INFINITY);
     const chunks: Buffer[] = [];
     for await (const c of body.pipe(m)) chunks.push(c as Buffer);
-    opts.check?.();
+    await opts.check?.();
     const data = Buffer.concat(chunks);
     const r = await this.c.send(
       new UploadPartCommand({
