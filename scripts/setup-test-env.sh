@@ -28,6 +28,8 @@ fi
 
 # The proxy's native WebSocket relay (npm ci builds it; this rebuilds it when its source changed).
 node src/hub/proxy/native/build.js
+# The storage's zero-copy body sender (sendfile), likewise.
+node src/storage/native/build.js
 
 # Python venv of test clients (boto3, pystac-client, ...), rebuilt when tests/requirements.txt changes.
 VENV=.venv

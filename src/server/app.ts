@@ -96,6 +96,7 @@ export async function buildHttp(s: Services): Promise<HttpApps> {
     identity: s.identity,
     // Virtual-hosted style needs a DNS name whose subdomains reach us; never an IP address.
     virtualHostBase: /^[\d.]+$|^\[/.test(s3Host) || s3Host === 'localhost' ? null : s3Host,
+    sendfile: { mode: s.config['s3.sendfile'], minBytes: s.config['s3.sendfileMinBytes'] },
   });
   listeners.push({ name: 's3', app: s3, host: s.config['s3.host'], port: s.config['s3.port'] });
 

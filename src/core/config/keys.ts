@@ -47,6 +47,15 @@ export const CONFIG_KEYS = {
   's3.host': str('127.0.0.1', 'Address the S3-compatible endpoint listens on.', { flag: '--s3-host' }),
   's3.port': port(9000, 'Port of the S3-compatible endpoint.', { flag: '--s3-port' }),
   's3.publicUrl': str('', 'URL clients reach the S3 endpoint at. Empty: http://s3.host:s3.port.'),
+  's3.sendfile': enumOf(
+    ['native', 'js'] as const,
+    'native',
+    "How GET answers send object bytes of the `fs` driver: native (TerraHub's built-in addon sends them from the page cache to the socket with sendfile(2), as nginx does; used when `npm install` could build it, and only on plain HTTP listeners) or js (read into memory, then written).",
+  ),
+  's3.sendfileMinBytes': bytes(
+    '64KiB',
+    'Smallest GET body sent with s3.sendfile native; smaller bodies are read and written from JavaScript.',
+  ),
   'storage.driver': enumOf(
     ['fs', 's3', 'azure'] as const,
     'fs',

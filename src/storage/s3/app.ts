@@ -24,6 +24,8 @@ export interface S3AppOptions {
   identity: Identity;
   /** Host name for virtual-hosted-style requests (`bucket.<host>`), or null for path style only. */
   virtualHostBase: string | null;
+  /** How GET bodies are sent (s3.sendfile, s3.sendfileMinBytes). */
+  sendfile?: { mode: 'native' | 'js'; minBytes: number };
 }
 
 const notImplemented: S3Handler = async (c) => {

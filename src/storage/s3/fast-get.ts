@@ -17,6 +17,7 @@ import type { BucketRecord } from '../buckets.ts';
 import type { StorageService } from '../service.ts';
 import type { ByteRange, OpenObject } from '../store/object-store.ts';
 import { objectHeaders } from './context.ts';
+import { NativeBody, type NativeBodyOptions } from './fast-get-native.ts';
 import { RangeBuffers } from './range-buffers.ts';
 import { parseS3Request, resolveCaller, type Caller, type S3Request } from './request.ts';
 import { parseRange } from './routes.objects.ts';
@@ -27,6 +28,8 @@ export interface FastGetOptions {
   virtualHostBase: string | null;
   sas: { accessKeyId: string; secret: () => string };
   log: FastifyBaseLogger;
+  /** Zero-copy bodies (./fast-get-native.ts); default: native when built, from 64 KiB. */
+  sendfile?: NativeBodyOptions;
 }
 
 export type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
@@ -117,6 +120,7 @@ function requestId(req: IncomingMessage): string {
 export function withFastGet(opts: FastGetOptions, next: RequestListener): RequestListener {
   const buckets = new BucketCache(opts.storage);
   const buffers = new RangeBuffers();
+  const native = new NativeBody(opts.sendfile ?? { mode: 'native', minBytes: 64 * 1024 });
 
   const mayReadObject = (r: S3Request, caller: Caller): boolean => {
     const g = caller.grant;
@@ -159,13 +163,16 @@ export function withFastGet(opts: FastGetOptions, next: RequestListener): Reques
     }
     const length = range ? range.end - range.start + 1 : info.size;
     const head = req.method === 'HEAD';
-    if (!head && length > BUFFERED_RANGE) {
+    const sock = head ? null : native.usable(res, obj, length);
+    if (sock === null && !head && length > BUFFERED_RANGE) {
       await obj.close(); // streamed: the normal path's stream handling (errors mid-way, backpressure)
       return false;
     }
     let body: Buffer | null = null;
     let pooled: Buffer | null = null;
-    if (head || length === 0) {
+    if (sock !== null) {
+      // Read by the kernel straight into the socket, after the head (below).
+    } else if (head || length === 0) {
       await obj.close();
     } else {
       pooled = buffers.take(length);
@@ -184,6 +191,12 @@ export function withFastGet(opts: FastGetOptions, next: RequestListener): Reques
     if (range) headers['content-range'] = `bytes ${range.start}-${range.end}/${info.size}`;
     headers['content-length'] = String(length);
     res.writeHead(range ? 206 : 200, headers);
+    if (sock !== null) {
+      const whole = range ?? { start: 0, end: info.size - 1 };
+      if (native.send(res, sock, obj, whole)) return true;
+      // Node kept no head to hand over (never seen): read and send from JavaScript after all.
+      body = await obj.read(whole);
+    }
     if (pooled) {
       const give = pooled;
       res.once('finish', () => buffers.give(give));

@@ -8,11 +8,15 @@
  * (nginx too reads in its event loop). A read that had to wait for the disk turns synchronous reads off
  * for a while (`SyncReads`), so that a cold disk never stalls the event loop request after request.
  */
-import { closeSync, openSync, read, readSync } from 'node:fs';
+import { read, readSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { TerraHubError } from '../../core/errors.ts';
 import type { ByteRange } from './object-store.ts';
+import type { FdCache } from './fs-fdcache.ts';
 import type { VersionedInfo } from './fs-index.ts';
+
+// The descriptor cache lives in its own file; its users import it from here too.
+export { FdCache } from './fs-fdcache.ts';
 
 /** Bytes handed to the socket per read when streaming (large reads: fewer system calls and wakeups). */
 const STREAM_CHUNK = 1024 * 1024;
@@ -74,79 +78,6 @@ export class ReaderPins {
   async removeWhenUnread(version: string, remove: () => Promise<void>): Promise<void> {
     if (this.counts.has(version)) this.deferred.set(version, remove);
     else await remove();
-  }
-}
-
-/** Descriptors kept open while no reader uses them, at most. */
-const IDLE_FDS_MAX = 128;
-
-/**
- * Open descriptors of version files, shared by readers: a COG read range by range opens its file once, not
- * per request (open and close were a tenth of a 64 KiB GET's CPU). Version files never change once their
- * object is visible, so a descriptor always reads the bytes its path had. A descriptor is closed only when
- * no reader holds it: when more than IDLE_FDS_MAX are idle, or when its file is removed (`forget`), so that
- * removed files do not keep their disk space.
- */
-export class FdCache {
-  /** By path, oldest use first. */
-  private readonly entries = new Map<string, { fd: number; users: number; removed: boolean }>();
-  private idle = 0;
-
-  /** An open descriptor of `path`, held until `release`; throws as openSync does. */
-  acquire(path: string): number {
-    let e = this.entries.get(path);
-    if (e) {
-      this.entries.delete(path); // re-inserted below: most recently used last
-      if (e.users === 0) this.idle--;
-    } else {
-      e = { fd: openSync(path, 'r'), users: 0, removed: false };
-    }
-    e.users++;
-    this.entries.set(path, e);
-    return e.fd;
-  }
-
-  release(path: string): void {
-    const e = this.entries.get(path);
-    if (!e || e.users === 0) return;
-    e.users--;
-    if (e.users > 0) return;
-    if (e.removed) {
-      this.entries.delete(path);
-      closeSync(e.fd);
-      return;
-    }
-    this.idle++;
-    if (this.idle > IDLE_FDS_MAX) this.closeIdle(IDLE_FDS_MAX / 2);
-  }
-
-  /** Descriptors open now, held or idle. */
-  get size(): number {
-    return this.entries.size;
-  }
-
-  /** The file at `path` was removed: close its descriptor once no reader holds it. */
-  forget(path: string): void {
-    const e = this.entries.get(path);
-    if (!e) return;
-    if (e.users > 0) {
-      e.removed = true;
-      return;
-    }
-    this.entries.delete(path);
-    this.idle--;
-    closeSync(e.fd);
-  }
-
-  /** Closes idle descriptors, oldest first, until `keep` are left. */
-  closeIdle(keep = 0): void {
-    for (const [path, e] of this.entries) {
-      if (this.idle <= keep) return;
-      if (e.users > 0) continue;
-      this.entries.delete(path);
-      this.idle--;
-      closeSync(e.fd);
-    }
   }
 }
 
@@ -257,6 +188,22 @@ export class VersionReader {
       done += got;
     }
     return done;
+  }
+
+  /**
+   * Where the bytes of an inclusive range lie: (descriptor, offset in its file, length) triplets, in order,
+   * for a sender that reads the files itself (sendfile). The descriptors stay valid until `close`.
+   */
+  fileRanges(r: ByteRange): number[] {
+    const out: number[] = [];
+    const end = Math.min(r.end, this.info.size - 1);
+    for (let i = this.fileAt(r.start), pos = r.start; pos <= end && i < this.files.length; i++) {
+      const f = this.files[i]!;
+      const n = Math.min(end + 1, f.start + f.size) - pos;
+      if (n > 0) out.push(this.fdOf(i), pos - f.start, n);
+      pos += Math.max(n, 0);
+    }
+    return out;
   }
 
   /** The bytes of an inclusive range, in one buffer; closes the reader. */

@@ -199,6 +199,7 @@ export class FsObjectStore implements ObjectStore, FsObjectFiles {
       info: strip(reader.info),
       read: (r, into) => reader.read(r, into),
       stream: (r) => reader.stream(r),
+      files: (r) => reader.fileRanges(r),
       close: async () => reader.close(),
     };
   }

@@ -51,6 +51,11 @@ export interface OpenObject {
    */
   read(range: ByteRange, into?: Buffer): Promise<Buffer>;
   stream(range?: ByteRange): Readable;
+  /**
+   * Drivers with local files (`fs`): the range as (descriptor, offset, length) triplets, valid until
+   * `close`, for zero-copy sending (../native/sendfile.ts).
+   */
+  files?(range: ByteRange): number[];
   /** Releases the reader when neither read nor stream was used to the end. */
   close(): Promise<void>;
 }
