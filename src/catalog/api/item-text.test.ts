@@ -31,6 +31,15 @@ void it('reads stored texts with whitespace, nested links members and escapes', 
   assert.deepEqual(JSON.parse(itemTextWithLinks(BASE, text)), withItemLinks(BASE, it));
 });
 
+void it('finds members whose keys are written with escapes', () => {
+  const it = tricky();
+  const text = JSON.stringify(it).replace('"links":', '"\\u006cinks":');
+  assert.ok(text.includes('u006cinks'));
+  const out = itemTextWithLinks(BASE, text);
+  assert.deepEqual(JSON.parse(out), withItemLinks(BASE, it));
+  assert.ok(!out.includes('http://old/self'), 'the stored links member was replaced, not shadowed');
+});
+
 void it('adds links when the stored item has none, and takes a missing collection as empty', () => {
   const it = item('x') as Partial<StacItem>;
   delete it.links;

@@ -7,41 +7,55 @@
 import type { StacItem } from '../model.ts';
 import { itemLinks } from './links.ts';
 
-const WS = new Set([' ', '\t', '\n', '\r']);
+const QUOTE = 34;
+const BACKSLASH = 92;
+const OPEN_OBJ = 123;
+const CLOSE_OBJ = 125;
+const OPEN_ARR = 91;
+const CLOSE_ARR = 93;
+const COMMA = 44;
+
+const isWs = (c: number) => c === 32 || c === 10 || c === 13 || c === 9;
 
 function skipWs(s: string, i: number): number {
-  while (i < s.length && WS.has(s[i]!)) i++;
+  while (i < s.length && isWs(s.charCodeAt(i))) i++;
   return i;
 }
 
-/** The index just after the JSON string starting at `i` (a quote). */
+/** The index just after the JSON string starting at `i` (a quote): the next quote not escaped. */
 function skipString(s: string, i: number): number {
-  for (let j = i + 1; j < s.length; j++) {
-    const c = s[j];
-    if (c === '\\') j++;
-    else if (c === '"') return j + 1;
+  let j = i + 1;
+  for (;;) {
+    const q = s.indexOf('"', j);
+    if (q < 0) throw new Error('unterminated string');
+    let k = q - 1;
+    while (s.charCodeAt(k) === BACKSLASH) k--;
+    if ((q - 1 - k) % 2 === 0) return q + 1; // an even number of backslashes: not escaped
+    j = q + 1;
   }
-  throw new Error('unterminated string');
 }
 
-/** The index just after the JSON value starting at `i`. */
+/** The index just after the JSON value starting at `i` (charCodeAt: this runs over every stored byte). */
 function skipValue(s: string, i: number): number {
-  const c = s[i];
-  if (c === '"') return skipString(s, i);
-  if (c === '{' || c === '[') {
+  const c = s.charCodeAt(i);
+  if (c === QUOTE) return skipString(s, i);
+  if (c === OPEN_OBJ || c === OPEN_ARR) {
     let depth = 0;
     for (let j = i; j < s.length; j++) {
-      const d = s[j];
-      if (d === '"') j = skipString(s, j) - 1;
-      else if (d === '{' || d === '[') depth++;
-      else if (d === '}' || d === ']') {
+      const d = s.charCodeAt(j);
+      if (d === QUOTE) j = skipString(s, j) - 1;
+      else if (d === OPEN_OBJ || d === OPEN_ARR) depth++;
+      else if (d === CLOSE_OBJ || d === CLOSE_ARR) {
         if (--depth === 0) return j + 1;
       }
     }
     throw new Error('unterminated value');
   }
   let j = i;
-  while (j < s.length && !WS.has(s[j]!) && s[j] !== ',' && s[j] !== '}' && s[j] !== ']') j++;
+  for (; j < s.length; j++) {
+    const d = s.charCodeAt(j);
+    if (isWs(d) || d === COMMA || d === CLOSE_OBJ || d === CLOSE_ARR) break;
+  }
   return j;
 }
 
@@ -49,18 +63,19 @@ function skipValue(s: string, i: number): number {
 function topLevel(s: string, wanted: Set<string>): Map<string, [number, number]> {
   const found = new Map<string, [number, number]>();
   let i = skipWs(s, 0);
-  if (s[i] !== '{') throw new Error('not an object');
+  if (s.charCodeAt(i) !== OPEN_OBJ) throw new Error('not an object');
   i = skipWs(s, i + 1);
-  while (i < s.length && s[i] !== '}') {
+  while (i < s.length && s.charCodeAt(i) !== CLOSE_OBJ) {
     const keyEnd = skipString(s, i);
-    const key = JSON.parse(s.slice(i, keyEnd)) as string;
+    const raw = s.slice(i + 1, keyEnd - 1);
+    const key = raw.includes('\\') ? (JSON.parse(s.slice(i, keyEnd)) as string) : raw;
     i = skipWs(s, keyEnd);
-    if (s[i] !== ':') throw new Error('expected a colon');
+    if (s.charCodeAt(i) !== 58) throw new Error('expected a colon');
     const start = skipWs(s, i + 1);
     const end = skipValue(s, start);
     if (wanted.has(key)) found.set(key, [start, end]);
     i = skipWs(s, end);
-    if (s[i] === ',') i = skipWs(s, i + 1);
+    if (s.charCodeAt(i) === COMMA) i = skipWs(s, i + 1);
   }
   return found;
 }

@@ -50,14 +50,15 @@ export const CATALOG_MIGRATIONS: Migration[] = [
    UPDATE catalog_items SET props = json_extract(content, '$.properties');
    UPDATE catalog_items SET (minx, miny, maxx, maxy) =
      (SELECT r.minx, r.miny, r.maxx, r.maxy FROM catalog_items_rtree r WHERE r.rid = catalog_items.rid);`,
-  // 3: the R*Tree gains time (seconds since 1970 of start_dt and end_dt; an open end is -+1e38), so that a
-  // bbox + datetime search finds the items matching both in one index instead of every item in the box
-  // in every year; and item counts per collection, kept by triggers (numberMatched needs the total, which
-  // COUNT(*) finds by walking an index of every item: 100 ms at a million).
+  // 3: the R*Tree gains time (months since 1970 of start_dt and end_dt, see RTREE_TIME_UNIT_S; an open end
+  // is -+1e38), so that a bbox + datetime search finds the items matching both in one index instead of
+  // every item in the box in every year; and item counts per collection, kept by triggers (numberMatched
+  // needs the total, which COUNT(*) finds by walking an index of every item: 100 ms at a million).
   `CREATE VIRTUAL TABLE catalog_items_st USING rtree(rid, minx, maxx, miny, maxy, mint, maxt);
    INSERT INTO catalog_items_st (rid, minx, maxx, miny, maxy, mint, maxt)
      SELECT r.rid, r.minx, r.maxx, r.miny, r.maxy,
-       coalesce(unixepoch(i.start_dt, 'subsec'), -1e38), coalesce(unixepoch(i.end_dt, 'subsec'), 1e38)
+       coalesce(unixepoch(i.start_dt, 'subsec') / 2629800.0, -1e38),
+       coalesce(unixepoch(i.end_dt, 'subsec') / 2629800.0, 1e38)
      FROM catalog_items_rtree r JOIN catalog_items i ON i.rid = r.rid;
    DROP TRIGGER catalog_items_rtree_delete;
    DROP TABLE catalog_items_rtree;
@@ -76,4 +77,8 @@ export const CATALOG_MIGRATIONS: Migration[] = [
    END;
    CREATE TRIGGER catalog_items_count_delete AFTER DELETE ON catalog_items
    BEGIN UPDATE catalog_counts SET n = n - 1 WHERE collection = old.collection; END;`,
+  // 4: times in months where a first version of migration 3 (in main for minutes, never released) wrote
+  // seconds: a real instant is below 1e6 months and above 1e6 seconds; open ends (1e38) stay as they are.
+  `UPDATE catalog_items_st SET mint = mint / 2629800.0 WHERE abs(mint) > 1e6 AND abs(mint) < 1e37;
+   UPDATE catalog_items_st SET maxt = maxt / 2629800.0 WHERE abs(maxt) > 1e6 AND abs(maxt) < 1e37;`,
 ];

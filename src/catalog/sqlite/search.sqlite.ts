@@ -40,10 +40,17 @@ export function fieldSql(name: string): string {
   return `json_extract(i.props, '$."${n.replaceAll("'", "''")}"')`;
 }
 
-/** Seconds since 1970 of a normalized instant, as the R*Tree keeps times; `open` for a missing one. */
-export function epochSeconds(iso: string | null | undefined, open: number): number {
+/**
+ * The R*Tree's time unit: a month (30.44 days). Its splits weigh every axis alike, so time is measured in
+ * a unit of about the scale of degrees: in seconds, ten years span 3e8 and the tree split only by time,
+ * which made a search by space alone visit a hundred times more nodes.
+ */
+export const RTREE_TIME_UNIT_S = 2_629_800;
+
+/** A normalized instant as the R*Tree keeps it (months since 1970); `open` for a missing one. */
+export function rtreeTime(iso: string | null | undefined, open: number): number {
   const t = iso ? Date.parse(iso) : NaN;
-  return Number.isNaN(t) ? open : t / 1000;
+  return Number.isNaN(t) ? open : t / 1000 / RTREE_TIME_UNIT_S;
 }
 
 /** The R*Tree's time bounds of an open end (it stores 32-bit floats). */
@@ -60,7 +67,7 @@ export function rtreeSql(boxes: Array<[number, number, number, number]>, time?: 
   const params: unknown[] = boxes.flatMap((b) => [b[0], b[2], b[1], b[3]]);
   if (time?.start || time?.end) {
     rt = `(${rt}) AND r.maxt >= ? AND r.mint <= ?`;
-    params.push(epochSeconds(time.start, OPEN_PAST), epochSeconds(time.end, OPEN_FUTURE));
+    params.push(rtreeTime(time.start, OPEN_PAST), rtreeTime(time.end, OPEN_FUTURE));
   }
   // Small boxes: the R*Tree finds the few candidates. Large boxes match most items: walking the sort
   // index and probing the R*Tree per row stops after one page instead of sorting every match.

@@ -20,13 +20,13 @@ import type { CatalogStore, ItemStats, SeenProperty, WriteOptions } from '../sto
 import { registerCatalogFunctions } from './functions.sqlite.ts';
 import { CATALOG_MIGRATIONS } from './migrations.sqlite.ts';
 import {
-  epochSeconds,
   fieldSql,
   fullOrder,
   keysetSql,
   OPEN_FUTURE,
   OPEN_PAST,
   orderSql,
+  rtreeTime,
   whereSql,
 } from './search.sqlite.ts';
 
@@ -205,8 +205,8 @@ export class SqliteCatalogStore implements CatalogStore {
           }
           if (r.bbox) {
             const [x0, y0, x1, y1] = r.bbox;
-            const t0 = epochSeconds(r.start, OPEN_PAST);
-            s.rtree.run(rid, x0, x1, y0, y1, t0, epochSeconds(r.end, OPEN_FUTURE));
+            const t0 = rtreeTime(r.start, OPEN_PAST);
+            s.rtree.run(rid, x0, x1, y0, y1, t0, rtreeTime(r.end, OPEN_FUTURE));
           }
         }
         const seen = this.seen.get(g.collection);
