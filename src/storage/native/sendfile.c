@@ -253,57 +253,21 @@ static napi_value ret_int(napi_env env, int64_t v) {
   return r;
 }
 
-// send(sock, head: Buffer, pieces: number[] as fd, offset, length triplets, syncMax: number): number.
+// send(sock, head: string, pieces: number[] as fd, offset, length triplets, syncMax: number): number.
+// `head` is the response's head as Node writes it (latin1; taken as a string: no Buffer per response).
 // Sends up to syncMax bytes of files on this thread first (0: none, all goes to the thread), as nginx's
 // sendfile_max_chunk keeps one response from holding the event loop.
 // 0: all sent now; > 0: the id of a job the thread finishes (onDone follows); < 0: -errno, nothing queued.
-static napi_value Send(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value argv[4];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  int32_t sock;
-  char *head;
-  size_t head_len;
-  uint32_t n;
-  int64_t sync_max;
-  CHECK(napi_get_value_int32(env, argv[0], &sock));
-  CHECK(napi_get_buffer_info(env, argv[1], (void **)&head, &head_len));
-  CHECK(napi_get_array_length(env, argv[2], &n));
-  CHECK(napi_get_value_int64(env, argv[3], &sync_max));
-  if (epfd < 0 || n % 3 != 0) {
-    napi_throw_error(env, NULL, "sendfile addon: not started, or pieces not in triplets");
-    return NULL;
-  }
-  uint32_t npieces = n / 3;
-  piece_t *pieces = malloc(sizeof(piece_t) * (npieces ? npieces : 1));
-  if (!pieces) return ret_int(env, -ENOMEM);
-  for (uint32_t i = 0; i < npieces; i++) {
-    napi_value v;
-    double d[3];
-    for (int k = 0; k < 3; k++) {
-      if (napi_get_element(env, argv[2], i * 3 + k, &v) != napi_ok ||
-          napi_get_value_double(env, v, &d[k]) != napi_ok) {
-        free(pieces);
-        napi_throw_type_error(env, NULL, "sendfile addon: pieces must be numbers");
-        return NULL;
-      }
-    }
-    pieces[i] = (piece_t){.fd = (int)d[0], .off = (int64_t)d[1], .len = (int64_t)d[2]};
-  }
+static int64_t send_pieces(int sock, const char *head, size_t head_len, piece_t *pieces, uint32_t npieces,
+                           int64_t sync_max) {
   size_t head_off = 0;
   uint32_t next = 0;
   if (sync_max > 0 && !cached(pieces, npieces, sync_max)) sync_max = 0;
   int err = sync_max > 0 ? pump(sock, head, head_len, &head_off, pieces, npieces, &next, sync_max) : EAGAIN;
-  if (err != EAGAIN) {
-    free(pieces);
-    return ret_int(env, -err);
-  }
+  if (err != EAGAIN) return -err;
   // The rest goes to the thread, with descriptors of its own.
   job_t *j = calloc(1, sizeof(job_t));
-  if (!j) {
-    free(pieces);
-    return ret_int(env, -ENOMEM);
-  }
+  if (!j) return -ENOMEM;
   j->sock = fcntl(sock, F_DUPFD_CLOEXEC, 0);
   j->head_len = head_len - head_off;
   j->head = malloc(j->head_len ? j->head_len : 1);
@@ -315,12 +279,12 @@ static napi_value Send(napi_env env, napi_callback_info info) {
     j->pieces[i].fd = ok ? fcntl(pieces[next + i].fd, F_DUPFD_CLOEXEC, 0) : -1;
     ok = ok && j->pieces[i].fd >= 0;
   }
-  free(pieces);
   if (!ok) {
     int e = errno ? errno : ENOMEM;
     if (j->sock < 0) j->sock = open("/dev/null", O_RDONLY | O_CLOEXEC);  // job_free closes it
+    if (!j->pieces) j->npieces = 0;
     job_free(j);
-    return ret_int(env, -e);
+    return -e;
   }
   memcpy(j->head, head + head_off, j->head_len);
   pthread_mutex_lock(&lock);
@@ -330,7 +294,46 @@ static napi_value Send(napi_env env, napi_callback_info info) {
   incoming = j;
   pthread_mutex_unlock(&lock);
   wake();
-  return ret_int(env, id);
+  return id;
+}
+
+static napi_value Send(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int32_t sock;
+  uint32_t n;
+  int64_t sync_max;
+  size_t head_len;
+  CHECK(napi_get_value_int32(env, argv[0], &sock));
+  CHECK(napi_get_value_string_latin1(env, argv[1], NULL, 0, &head_len));
+  CHECK(napi_get_array_length(env, argv[2], &n));
+  CHECK(napi_get_value_int64(env, argv[3], &sync_max));
+  if (epfd < 0 || n % 3 != 0 || n / 3 > 1024) {
+    napi_throw_error(env, NULL, "sendfile addon: not started, or pieces not in triplets");
+    return NULL;
+  }
+  uint32_t npieces = n / 3;
+  piece_t pieces[npieces ? npieces : 1];
+  for (uint32_t i = 0; i < npieces; i++) {
+    napi_value v;
+    double d[3];
+    for (int k = 0; k < 3; k++) {
+      if (napi_get_element(env, argv[2], i * 3 + k, &v) != napi_ok ||
+          napi_get_value_double(env, v, &d[k]) != napi_ok) {
+        napi_throw_type_error(env, NULL, "sendfile addon: pieces must be numbers");
+        return NULL;
+      }
+    }
+    pieces[i] = (piece_t){.fd = (int)d[0], .off = (int64_t)d[1], .len = (int64_t)d[2]};
+  }
+  char stack_head[8192];
+  char *head = head_len < sizeof stack_head ? stack_head : malloc(head_len + 1);
+  if (!head) return ret_int(env, -ENOMEM);
+  napi_status st = napi_get_value_string_latin1(env, argv[1], head, head_len + 1, &head_len);
+  int64_t r = st == napi_ok ? send_pieces(sock, head, head_len, pieces, npieces, sync_max) : -EINVAL;
+  if (head != stack_head) free(head);
+  return ret_int(env, r);
 }
 
 // abort(id): the thread stops the job (if it is still running) and reports ECANCELED.

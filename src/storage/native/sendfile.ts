@@ -10,7 +10,7 @@ import { join } from 'node:path';
 
 interface Addon {
   init(onDone: (id: number, errno: number) => void): void;
-  send(sock: number, head: Buffer, pieces: number[], syncMax: number): number;
+  send(sock: number, head: string, pieces: number[], syncMax: number): number;
   abort(id: number): void;
 }
 
@@ -44,9 +44,8 @@ function load(): Addon | null {
   return addon;
 }
 
-/** One sent body: done now, or a job of the addon's thread. */
-export type SendResult =
-  { state: 'done' } | { state: 'failed'; errno: number } | { state: 'queued'; abort: () => void };
+/** One sent body: done now, failed (an errno), or the id of a job of the addon's thread. */
+export type SendResult = number;
 
 export class NativeSender {
   private constructor(private readonly a: Addon) {}
@@ -58,21 +57,23 @@ export class NativeSender {
   }
 
   /**
-   * Sends `head`, then each (fd, offset, length) of `pieces`, to the socket `sock`: up to `syncMax` bytes
-   * of the files on this thread first; what the socket does not take now is sent by the addon's thread, which holds
-   * duplicates of all the descriptors (the caller may close its own at once) and calls `onDone(errno)`.
+   * Sends `head` (latin1, as Node's stored response head), then each (fd, offset, length) of `pieces`, to
+   * the socket `sock`: up to `syncMax` bytes of the files on this thread first. Returns 0 when all was
+   * sent, -errno when sending failed, or the id of a job: what the socket did not take at once is sent by
+   * the addon's thread, which holds duplicates of all the descriptors (the caller may close its own at once);
+   * `whenDone(id, …)` then learns how it ended.
    */
-  send(
-    sock: number,
-    head: Buffer,
-    pieces: number[],
-    syncMax: number,
-    onDone: (errno: number) => void,
-  ): SendResult {
-    const r = this.a.send(sock, head, pieces, syncMax);
-    if (r === 0) return { state: 'done' };
-    if (r < 0) return { state: 'failed', errno: -r };
-    pending.set(r, onDone);
-    return { state: 'queued', abort: () => this.a.abort(r) };
+  send(sock: number, head: string, pieces: number[], syncMax: number): SendResult {
+    return this.a.send(sock, head, pieces, syncMax);
+  }
+
+  /** Calls `done(errno)` (0: every byte sent) when the job `id` ends; call it right after send(). */
+  whenDone(id: number, done: (errno: number) => void): void {
+    pending.set(id, done);
+  }
+
+  /** Stops the job `id`; its `done` gets ECANCELED (unless it ended first). */
+  abort(id: number): void {
+    this.a.abort(id);
   }
 }

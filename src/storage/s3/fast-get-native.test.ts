@@ -170,6 +170,25 @@ describe('S3 fast GET path: zero-copy bodies (sendfile addon)', () => {
     assert.equal(nativeBodies.sent, before + 1, 'the body was not sent by the addon');
   });
 
+  it("TerraHub's S3 listener follows s3.sendfile and s3.sendfileMinBytes", async () => {
+    const count = async (base: string, range: string) => {
+      const before = nativeBodies.sent;
+      const r = await answer(`${base}/public/small.bin`, { headers: { range } });
+      assert.equal(r.status, 206);
+      return nativeBodies.sent - before;
+    };
+    // Defaults: native from 64 KiB.
+    assert.equal(await count(hub.s3Url!, 'bytes=0-65535'), 1);
+    assert.equal(await count(hub.s3Url!, 'bytes=0-65534'), 0);
+    const js = await startTestHub({ 's3.sendfile': 'js' });
+    try {
+      await js.services.storage.store.put('public', 'small.bin', Readable.from([small]), { user: {} });
+      assert.equal(await count(js.s3Url!, 'bytes=0-299999'), 0);
+    } finally {
+      await js.close();
+    }
+  });
+
   it('answers ranges byte for byte as the JavaScript path', async () => {
     const sent = nativeBodies.sent;
     const cases: [string, string | null, Buffer][] = [

@@ -86,12 +86,31 @@ export class NativeBody {
       return false; // a segment gone (another process): the caller's read reports it
     }
     const sock = res.socket!;
+    const r = this.sender.send(fd, raw._header, pieces, SYNC_MAX);
+    void obj.close(); // the addon's thread, if it goes on, holds duplicates of the descriptors
+    raw._headerSent = true; // Node's response has nothing left to write: end() only finishes it
+    nativeBodies.sent++;
+    if (r === 0) res.end();
+    else if (r < 0) sock.destroy();
+    else this.finishLater(res, sock, r);
+    return true;
+  }
+
+  /** The addon's thread sends the rest of the body of job `id`; `res` ends when it is done. */
+  private finishLater(res: ServerResponse, sock: Socket, id: number): void {
+    nativeBodies.queued++;
+    const sender = this.sender!;
+    // Until the thread is done, Node must not read: an end of input would make it close the socket under
+    // the send. A socket closed meanwhile (TerraHub stopping) aborts the job.
     const handle = (sock as unknown as { _handle: StreamHandle })._handle;
-    let wasReading = false;
-    let abort: (() => void) | null = null;
-    const onClose = () => abort?.();
-    const head = Buffer.from(raw._header, 'latin1');
-    const r = this.sender.send(fd, head, pieces, SYNC_MAX, (errno) => {
+    const wasReading = handle.reading === true;
+    if (wasReading && handle.readStop) {
+      handle.reading = false;
+      handle.readStop();
+    }
+    const onClose = () => sender.abort(id);
+    sock.once('close', onClose);
+    sender.whenDone(id, (errno) => {
       sock.off('close', onClose);
       if (errno !== 0 || sock.destroyed) {
         sock.destroy();
@@ -103,25 +122,5 @@ export class NativeBody {
       }
       res.end();
     });
-    void obj.close(); // the addon's thread, if it goes on, holds duplicates of the descriptors
-    raw._headerSent = true; // Node's response has nothing left to write: end() only finishes it
-    nativeBodies.sent++;
-    if (r.state === 'done') {
-      res.end();
-    } else if (r.state === 'failed') {
-      sock.destroy();
-    } else {
-      // Until the thread is done, Node must not read: an end of input would make it close the socket
-      // under the send. A socket closed meanwhile (TerraHub stopping) aborts the job.
-      nativeBodies.queued++;
-      abort = r.abort;
-      sock.once('close', onClose);
-      wasReading = handle.reading === true;
-      if (wasReading && handle.readStop) {
-        handle.reading = false;
-        handle.readStop();
-      }
-    }
-    return true;
   }
 }

@@ -16,7 +16,7 @@ import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { TerraHubError } from '../../core/errors.ts';
 import { filesOf, FsIndex, type VersionedInfo } from './fs-index.ts';
-import { FdCache, ReaderPins, SyncReads, VersionReader } from './fs-read.ts';
+import { FdCache, OpenVersion, ReaderPins, SyncReads, VersionReader } from './fs-read.ts';
 import { InfoCache } from './fs-info-cache.ts';
 import { FsMultipart, type FsObjectFiles } from './fs-multipart.ts';
 import { newVersionId, processAlive, removeQuietly, writeDurably } from './fs-write.ts';
@@ -195,13 +195,7 @@ export class FsObjectStore implements ObjectStore, FsObjectFiles {
     this.requireBucket(bucket);
     const reader = this.openCurrent(bucket, key);
     if (!reader) return null;
-    return {
-      info: strip(reader.info),
-      read: (r, into) => reader.read(r, into),
-      stream: (r) => reader.stream(r),
-      files: (r) => reader.fileRanges(r),
-      close: async () => reader.close(),
-    };
+    return new OpenVersion(strip(reader.info), reader);
   }
 
   async readRange(bucket: string, key: string, offset: number, length: number): Promise<Buffer> {
