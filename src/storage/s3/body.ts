@@ -4,7 +4,7 @@
  * headers or aws-chunked trailers. A failed check aborts the write before the object becomes visible.
  */
 import type { IncomingMessage } from 'node:http';
-import { PassThrough, Transform, type Readable } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
 import { TerraHubError } from '../../core/errors.ts';
 import { StreamDigest, type DigestAlgorithm, type Digests } from '../stream-digest.ts';
 import { AwsChunkedDecoder } from './chunked.ts';
@@ -96,7 +96,12 @@ export function decodeBody(
   const digest = algs.length > 0 ? new StreamDigest(algs) : null;
   const sum = alg && !offloaded ? newChecksum(alg) : null;
   let digests: Promise<Digests> | null = null;
+  // The tap is the body its consumer reads (one stream stage less per socket chunk than a PassThrough after
+  // it). Before a consumer reads, under one digest batch passes it (its readable side holds 256 KiB): a body
+  // that is refused unread never reaches a hashing thread, so it leaves nothing there to end.
   const tap = new Transform({
+    readableHighWaterMark: 256 * 1024,
+    writableHighWaterMark: 1024 * 1024,
     transform(chunk: Buffer, _e, cb) {
       sum?.update(chunk);
       const room = digest?.write(chunk);
@@ -115,20 +120,19 @@ export function decodeBody(
     if (!digests) void digest?.abort();
   });
 
-  const out = new PassThrough({ highWaterMark: 1024 * 1024 });
   // The consumer attaches after an await (authorization, quota); until then an early body error must not
-  // be an uncaught 'error' event. The consumer still sees it: `out` stays errored.
-  out.on('error', () => undefined);
-  const stages: Readable[] = decoder ? [raw, decoder, tap] : [raw, tap];
-  for (const s of stages) s.on('error', (e) => out.destroy(e));
+  // be an uncaught 'error' event. The consumer still sees it: `tap` stays errored.
+  tap.on('error', () => undefined);
+  const stages: Readable[] = decoder ? [raw, decoder] : [raw];
+  for (const s of stages) s.on('error', (e) => tap.destroy(e));
   raw.on('aborted', () =>
-    out.destroy(new TerraHubError('TH_S3_INCOMPLETE_BODY', 'the client aborted the upload')),
+    tap.destroy(new TerraHubError('TH_S3_INCOMPLETE_BODY', 'the client aborted the upload')),
   );
-  (decoder ? raw.pipe(decoder).pipe(tap) : raw.pipe(tap)).pipe(out);
+  (decoder ? raw.pipe(decoder) : raw).pipe(tap);
 
   let sumValue: string | null = null;
   return {
-    body: out,
+    body: tap,
     declaredLength,
     async check() {
       const d = await (digests ?? Promise.reject(new TerraHubError('TH_S3_INCOMPLETE_BODY')));
