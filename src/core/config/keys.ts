@@ -53,8 +53,8 @@ export const CONFIG_KEYS = {
     "How GET answers send object bytes of the `fs` driver: native (TerraHub's built-in addon sends them from the page cache to the socket with sendfile(2), as nginx does; used when `npm install` could build it, and only on plain HTTP listeners) or js (read into memory, then written).",
   ),
   's3.sendfileMinBytes': bytes(
-    '64KiB',
-    'Smallest GET body sent with s3.sendfile native; smaller bodies are read and written from JavaScript.',
+    '4KiB',
+    'Smallest GET body sent with s3.sendfile native; smaller bodies are read and written from JavaScript (measured: native cost less CPU down to 4 KiB, docs/benchmarks.md).',
   ),
   'storage.driver': enumOf(
     ['fs', 's3', 'azure'] as const,

@@ -177,9 +177,9 @@ describe('S3 fast GET path: zero-copy bodies (sendfile addon)', () => {
       assert.equal(r.status, 206);
       return nativeBodies.sent - before;
     };
-    // Defaults: native from 64 KiB.
-    assert.equal(await count(hub.s3Url!, 'bytes=0-65535'), 1);
-    assert.equal(await count(hub.s3Url!, 'bytes=0-65534'), 0);
+    // Defaults: native from 4 KiB.
+    assert.equal(await count(hub.s3Url!, 'bytes=0-4095'), 1);
+    assert.equal(await count(hub.s3Url!, 'bytes=0-4094'), 0);
     const js = await startTestHub({ 's3.sendfile': 'js' });
     try {
       await js.services.storage.store.put('public', 'small.bin', Readable.from([small]), { user: {} });

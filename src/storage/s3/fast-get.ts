@@ -28,7 +28,7 @@ export interface FastGetOptions {
   virtualHostBase: string | null;
   sas: { accessKeyId: string; secret: () => string };
   log: FastifyBaseLogger;
-  /** Zero-copy bodies (./fast-get-native.ts); default: native when built, from 64 KiB. */
+  /** Zero-copy bodies (./fast-get-native.ts); default: native when built, from 4 KiB. */
   sendfile?: NativeBodyOptions;
 }
 
@@ -120,7 +120,7 @@ function requestId(req: IncomingMessage): string {
 export function withFastGet(opts: FastGetOptions, next: RequestListener): RequestListener {
   const buckets = new BucketCache(opts.storage);
   const buffers = new RangeBuffers();
-  const native = new NativeBody(opts.sendfile ?? { mode: 'native', minBytes: 64 * 1024 });
+  const native = new NativeBody(opts.sendfile ?? { mode: 'native', minBytes: 4096 });
 
   const mayReadObject = (r: S3Request, caller: Caller): boolean => {
     const g = caller.grant;
