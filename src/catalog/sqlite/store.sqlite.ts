@@ -18,6 +18,7 @@ import type {
 import { checkWrite, etagOf, SUMMARY_SKIP } from '../store.rules.ts';
 import type { CatalogStore, ItemStats, SeenProperty, WriteOptions } from '../store.ts';
 import { registerCatalogFunctions } from './functions.sqlite.ts';
+import { countMatches } from './count.sqlite.ts';
 import { CATALOG_MIGRATIONS } from './migrations.sqlite.ts';
 import {
   fieldSql,
@@ -41,10 +42,6 @@ interface CollectionRow {
 
 /** The page cache the store asks of its connection, in KiB. */
 const CACHE_KIB = 65536;
-
-/** The columns searches read (never the document itself, which is large and stored in overflow pages). */
-const SEARCH_COLUMNS =
-  'rid, collection, id, datetime, start_dt, end_dt, geometry, props, minx, miny, maxx, maxy';
 
 function toStored(r: CollectionRow): StoredCollection {
   return {
@@ -271,33 +268,13 @@ export class SqliteCatalogStore implements CatalogStore {
       const vals = order.map((_, i) => last[`k${i}`] ?? null);
       next = { values: vals.slice(0, -2), collection: vals.at(-2) as string, id: vals.at(-1) as string };
     }
-    // Counting costs a second pass: done on first pages only, and over at most countLimit items. When the
-    // searched collections hold more, the count is estimated from the first countLimit of them.
-    let n: number | null = null;
-    let exact = true;
+    // Counting costs a second pass: done on first pages only, over at most countLimit items.
+    let counted = { n: null as number | null, exact: true };
     if (!q.after) {
-      n = page.length < q.limit ? page.length : null;
-      if (n === null) {
-        const inList = q.collections.map(() => '?').join(',');
-        // Kept by triggers (migration 3): COUNT(*) would walk an index of every item.
-        const total = (
-          this.db
-            .prepare(`SELECT coalesce(SUM(n), 0) AS n FROM catalog_counts WHERE collection IN (${inList})`)
-            .get(...q.collections) as { n: number }
-        ).n;
-        const sample = Math.min(total, q.countLimit);
-        const matched = (
-          this.db
-            .prepare(
-              `SELECT COUNT(*) AS n FROM (SELECT ${SEARCH_COLUMNS} FROM catalog_items
-                 WHERE collection IN (${inList}) LIMIT ?) i
-               WHERE ${where.sql}`,
-            )
-            .get(...q.collections, sample, ...where.params) as { n: number }
-        ).n;
-        exact = total <= q.countLimit;
-        n = exact ? matched : Math.max(Math.round((matched * total) / sample), page.length + (more ? 1 : 0));
-      }
+      counted =
+        page.length < q.limit
+          ? { n: page.length, exact: true }
+          : countMatches(this.db, q, where, page.length + (more ? 1 : 0));
     }
     const texts = page.map((r) => contents.get(r.rid)!);
     let items: StacItem[] | undefined;
@@ -307,8 +284,8 @@ export class SqliteCatalogStore implements CatalogStore {
       },
       texts,
       next,
-      numberMatched: n,
-      numberMatchedExact: exact,
+      numberMatched: counted.n,
+      numberMatchedExact: counted.exact,
     };
   }
 
