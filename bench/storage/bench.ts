@@ -9,6 +9,9 @@
  *
  * Besides throughput it prints the servers' own CPU time per request (from /proc): on a machine shared
  * with other work, throughput follows the load, while CPU time per request moves much less.
+ *
+ * TerraHub gets this process's environment: `TERRAHUB_S3_SENDFILE=js npx tsx bench/storage/bench.ts
+ * --only=range` measures range reads without the zero-copy addon (docs/storage.md), for an A/B.
  */
 import { S3Client, PutObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { loadavg } from 'node:os';

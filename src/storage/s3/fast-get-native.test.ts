@@ -212,7 +212,7 @@ describe('S3 fast GET path: zero-copy bodies (sendfile addon)', () => {
     ];
     for (const [path, range, expected] of cases) await same(path, range, expected);
     // A response whose request came while the previous one was still being sent takes JavaScript.
-    assert.ok(nativeBodies.sent > sent + cases.length / 2, 'the bodies were not sent by the addon');
+    assert.ok(nativeBodies.sent >= sent + 3, 'the bodies were not sent by the addon');
     const h = await same('/public/small.bin', 'bytes=0-9', Buffer.alloc(0), 'HEAD');
     assert.equal(h.headers['content-length'], '10');
   });
