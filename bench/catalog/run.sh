@@ -127,8 +127,11 @@ rm -f "$CPUFILE"
 serve_terrahub() { # datadir port env...
   local dir=$1 port=$2
   shift 2
-  th_env "$dir" TERRAHUB_PORT="$port" TERRAHUB_S3_PORT="$(free_port)" TERRAHUB_ENVS_DEMO_DATA=false \
-    TERRAHUB_ENVS_BUILD_ON_START=false "$@" node bin/terrahub.js up > "$dir.log" 2>&1 &
+  # env itself in the background (not the th_env function, whose subshell would be the PID that the EXIT
+  # trap kills, leaving the server running): env execs node, so $! is the server.
+  env -u TERRAHUB_ADMIN_TOKEN TERRAHUB_DATA_DIR="$dir" TERRAHUB_LOG_LEVEL=warn TERRAHUB_PORT="$port" \
+    TERRAHUB_S3_PORT="$(free_port)" TERRAHUB_ENVS_DEMO_DATA=false TERRAHUB_ENVS_BUILD_ON_START=false "$@" \
+    node bin/terrahub.js up > "$dir.log" 2>&1 &
   PIDS+=($!)
 }
 P1=$(free_port)
