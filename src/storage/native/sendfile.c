@@ -53,6 +53,7 @@ static job_t *incoming;          // new jobs, handed over under `lock`
 static uint32_t *aborts;          // ids to abort, under `lock`
 static size_t naborts, caborts;
 static job_t *active;             // the thread's own jobs (only the thread touches them)
+static int closing;               // the JavaScript environment is going away: report nothing more
 
 #define SEND_MAX 0x7ffff000
 
@@ -124,7 +125,10 @@ static void finish(job_t *j, int err) {
   uint64_t *msg = malloc(sizeof(uint64_t));
   if (!msg) return;
   *msg = ((uint64_t)id << 32) | (uint32_t)err;
-  napi_call_threadsafe_function(tsfn, msg, napi_tsfn_nonblocking);
+  // Under the lock: the environment's clean-up (below) takes it before the function goes away.
+  pthread_mutex_lock(&lock);
+  if (closing || napi_call_threadsafe_function(tsfn, msg, napi_tsfn_nonblocking) != napi_ok) free(msg);
+  pthread_mutex_unlock(&lock);
 }
 
 static void unlink_active(job_t *j) {
@@ -221,6 +225,15 @@ static void call_js(napi_env env, napi_value cb, void *ctx, void *data) {
     }                                                                        \
   } while (0)
 
+// Runs as the environment is torn down (process exit), before the thread-safe function it registered
+// earlier: from then on the thread reports nothing (it goes on closing its jobs' descriptors).
+static void on_env_exit(void *arg) {
+  (void)arg;
+  pthread_mutex_lock(&lock);
+  closing = 1;
+  pthread_mutex_unlock(&lock);
+}
+
 // init(onDone: (id, errno) => void): starts the thread (once per process).
 static napi_value Init(napi_env env, napi_callback_info info) {
   size_t argc = 1;
@@ -230,6 +243,7 @@ static napi_value Init(napi_env env, napi_callback_info info) {
   CHECK(napi_create_string_utf8(env, "terrahub-sendfile", NAPI_AUTO_LENGTH, &name));
   CHECK(napi_create_threadsafe_function(env, argv[0], NULL, name, 0, 1, NULL, NULL, NULL, call_js, &tsfn));
   CHECK(napi_unref_threadsafe_function(env, tsfn));  // pending jobs never keep the process alive
+  CHECK(napi_add_env_cleanup_hook(env, on_env_exit, NULL));
   epfd = epoll_create1(EPOLL_CLOEXEC);
   wakefd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   struct epoll_event ev = {.events = EPOLLIN, .data.ptr = NULL};
