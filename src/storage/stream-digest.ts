@@ -27,9 +27,17 @@ const writevP = promisify(writev);
 /** Bytes per batch: the unit of work handed to a thread, and the largest body kept on the event loop. */
 export const DIGEST_BATCH = 1024 * 1024;
 /** Batches of one body lent to a thread at a time; the body waits (backpressure) beyond this. */
-const IN_FLIGHT = 4;
-/** Batch buffers in all (shared by all bodies); a body waits for one when all are lent. */
-const BUFFERS_MAX = 32;
+const IN_FLIGHT = 3;
+// With the aws CLI's 10 parts in flight (two bodies each: the S3 layer's hashes and the driver's MD5 and
+// write), 64 shared buffers were enough for all but one batch in a GiB; 32 with 4 in flight left a quarter
+// of the batches to buffers of their own.
+/**
+ * Shared batch buffers in all. Beyond them a body's batch is a buffer of its own, transferred: never a wait,
+ * so that slow uploads holding shared buffers cannot stall the others.
+ */
+const BUFFERS_MAX = 64;
+/** `batch` for a buffer of the body's own. */
+const OWN = -2;
 
 /**
  * Batch buffers are SharedArrayBuffers made once and known to every thread, lent by number: buffers
@@ -38,7 +46,6 @@ const BUFFERS_MAX = 32;
  */
 const buffers: Buffer[] = [];
 const idle: number[] = [];
-const bufferWaiters: Array<() => void> = [];
 
 function takeBuffer(): number {
   if (idle.length === 0 && buffers.length < BUFFERS_MAX) {
@@ -51,8 +58,7 @@ function takeBuffer(): number {
 }
 
 function giveBuffer(n: number): void {
-  idle.push(n);
-  bufferWaiters.shift()?.();
+  if (n >= 0) idle.push(n);
 }
 
 interface Job {
@@ -133,8 +139,9 @@ export class StreamDigest {
   private pendingBytes = 0;
   /** Set once the body outgrew one batch. */
   private remote: { thread: Thread; id: number; result: Promise<Digests> } | null = null;
-  /** The buffer being filled (its number), -1 for none. */
+  /** The buffer being filled: its number, OWN, or -1 for none. */
   private batch = -1;
+  private own: Buffer | null = null;
   private readonly lent = new Set<number>();
   private filled = 0;
   private inFlight = 0;
@@ -205,21 +212,20 @@ export class StreamDigest {
     w?.();
   }
 
-  /** Copies into batches, lending each full one to the thread; waits for a buffer when none is idle. */
+  /** Copies into batches, lending each full one to the thread. */
   private copy(chunks: Buffer[]): Promise<void> | undefined {
-    for (let i = 0; i < chunks.length; i++) {
-      const c = chunks[i]!;
+    for (const c of chunks) {
       let at = 0;
       while (at < c.length) {
-        if (this.batch < 0) {
+        if (this.batch === -1) {
           this.batch = takeBuffer();
-          if (this.batch < 0) {
-            const rest = [c.subarray(at), ...chunks.slice(i + 1)];
-            return new Promise<void>((r) => bufferWaiters.push(r)).then(() => this.copy(rest));
+          if (this.batch === -1) {
+            this.batch = OWN;
+            this.own = Buffer.from(new ArrayBuffer(DIGEST_BATCH));
           }
           this.filled = 0;
         }
-        const n = c.copy(buffers[this.batch]!, this.filled, at);
+        const n = c.copy(this.batch === OWN ? this.own! : buffers[this.batch]!, this.filled, at);
         this.filled += n;
         at += n;
         if (this.filled === DIGEST_BATCH) this.send();
@@ -230,17 +236,24 @@ export class StreamDigest {
 
   private send(): void {
     const r = this.remote!;
-    r.thread.worker.postMessage({ op: 'data', id: r.id, n: this.batch, len: this.filled });
-    this.lent.add(this.batch);
+    if (this.batch === OWN) {
+      const buf = this.own!.buffer as ArrayBuffer;
+      r.thread.worker.postMessage({ op: 'data', id: r.id, n: OWN, buf, len: this.filled }, [buf]);
+      this.own = null;
+    } else {
+      r.thread.worker.postMessage({ op: 'data', id: r.id, n: this.batch, len: this.filled });
+      this.lent.add(this.batch);
+    }
     this.batch = -1;
     this.inFlight++;
   }
 
   private async finishRemote(): Promise<Digests> {
     const r = this.remote!;
-    if (this.batch >= 0 && this.filled > 0) this.send();
-    else if (this.batch >= 0) giveBuffer(this.batch);
+    if (this.batch !== -1 && this.filled > 0) this.send();
+    else giveBuffer(this.batch);
     this.batch = -1;
+    this.own = null;
     r.thread.worker.postMessage({ op: 'end', id: r.id });
     return r.result;
   }

@@ -4,7 +4,7 @@
  *
  * Messages: `buffer` {sab} adds a shared batch buffer (numbered in order); `open` {id, algs, fd} starts a
  * body; `data` {id, n, len} hashes (and writes at the body's next offset) the first `len` bytes of buffer
- * `n`, given back with `free` {id, n}; `end` {id} answers `done` {id, digests, error}. After a failed write
+ * `n` (or, for n < 0, of the transferred `buf`), given back with `free` {id, n}; `end` {id} answers `done` {id, digests, error}. After a failed write
  * the body's remaining batches are only given back.
  */
 export const DIGEST_WORKER_SOURCE = `
@@ -33,7 +33,7 @@ parentPort.on('message', (m) => {
     bodies.set(m.id, { algs: m.algs, hashes: m.algs.map(hasher), fd: m.fd, pos: 0, error: null });
   } else if (m.op === 'data') {
     if (b && !b.error) {
-      const data = buffers[m.n].subarray(0, m.len);
+      const data = m.n >= 0 ? buffers[m.n].subarray(0, m.len) : Buffer.from(m.buf, 0, m.len);
       try {
         for (const h of b.hashes) h.update(data);
         if (b.fd !== null) {
