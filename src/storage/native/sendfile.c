@@ -323,18 +323,22 @@ static napi_value Send(napi_env env, napi_callback_info info) {
   CHECK(napi_get_value_string_latin1(env, argv[1], NULL, 0, &head_len));
   CHECK(napi_get_array_length(env, argv[2], &n));
   CHECK(napi_get_value_int64(env, argv[3], &sync_max));
-  if (epfd < 0 || n % 3 != 0 || n / 3 > 1024) {
+  if (epfd < 0 || n % 3 != 0) {
     napi_throw_error(env, NULL, "sendfile addon: not started, or pieces not in triplets");
     return NULL;
   }
   uint32_t npieces = n / 3;
-  piece_t pieces[npieces ? npieces : 1];
+  // Most ranges lie in one or two files; a whole multipart object has one piece per part (up to 10,000).
+  piece_t few[4];
+  piece_t *pieces = npieces <= 4 ? few : malloc(sizeof(piece_t) * npieces);
+  if (!pieces) return ret_int(env, -ENOMEM);
   for (uint32_t i = 0; i < npieces; i++) {
     napi_value v;
     double d[3];
     for (int k = 0; k < 3; k++) {
       if (napi_get_element(env, argv[2], i * 3 + k, &v) != napi_ok ||
           napi_get_value_double(env, v, &d[k]) != napi_ok) {
+        if (pieces != few) free(pieces);
         napi_throw_type_error(env, NULL, "sendfile addon: pieces must be numbers");
         return NULL;
       }
@@ -343,10 +347,13 @@ static napi_value Send(napi_env env, napi_callback_info info) {
   }
   char stack_head[8192];
   char *head = head_len < sizeof stack_head ? stack_head : malloc(head_len + 1);
-  if (!head) return ret_int(env, -ENOMEM);
-  napi_status st = napi_get_value_string_latin1(env, argv[1], head, head_len + 1, &head_len);
-  int64_t r = st == napi_ok ? send_pieces(sock, head, head_len, pieces, npieces, sync_max) : -EINVAL;
-  if (head != stack_head) free(head);
+  int64_t r = -ENOMEM;
+  if (head) {
+    napi_status st = napi_get_value_string_latin1(env, argv[1], head, head_len + 1, &head_len);
+    r = st == napi_ok ? send_pieces(sock, head, head_len, pieces, npieces, sync_max) : -EINVAL;
+  }
+  if (head && head != stack_head) free(head);
+  if (pieces != few) free(pieces);
   return ret_int(env, r);
 }
 

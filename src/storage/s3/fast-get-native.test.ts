@@ -98,6 +98,7 @@ describe('S3 fast GET path: zero-copy bodies (sendfile addon)', () => {
   const part2 = randomBytes(3 * MiB + 17);
   const multi = Buffer.concat([part1, part2]);
   const large = randomBytes(48 * MiB);
+  const six = randomBytes(25 * MiB + 1000);
 
   before(async () => {
     hub = await startTestHub();
@@ -116,6 +117,18 @@ describe('S3 fast GET path: zero-copy bodies (sendfile addon)', () => {
       { partNumber: 1, etag: p1.etag },
       { partNumber: 2, etag: p2.etag },
     ]);
+    // Six parts: more pieces than the addon keeps without allocating.
+    const id6 = await storage.store.createUpload('public', 'six.bin', { user: {} });
+    const parts = [];
+    for (let n = 1; n <= 6; n++) {
+      const p = await storage.store.putPart(
+        id6,
+        n,
+        Readable.from([six.subarray((n - 1) * 5 * MiB, n * 5 * MiB)]),
+      );
+      parts.push({ partNumber: n, etag: p.etag });
+    }
+    await storage.store.completeUpload(id6, parts);
     const sas = { accessKeyId: SAS_ACCESS_KEY, secret: () => storage.buckets.secret('sas-signing-key') };
     const serve = async (mode: 'native' | 'js') => {
       const listener = withFastGet(
@@ -241,6 +254,22 @@ describe('S3 fast GET path: zero-copy bodies (sendfile addon)', () => {
     const next = req('0-16777215') + req('100-199');
     const rs2 = responses(await raw(nativePort, next, 16 * MiB + 100, (b) => responses(b).length === 2));
     assert.ok(rs2[1]!.body.equals(large.subarray(100, 200)));
+  });
+
+  it('sends a whole object of many parts, and a range across three of them', async () => {
+    const get = async (range: string, least: number) => {
+      const text = `GET /public/six.bin HTTP/1.1\r\nHost: x\r\n${range}\r\n`;
+      const rs = responses(await raw(nativePort, text, least, (b) => responses(b).length === 1));
+      return rs[0]!;
+    };
+    const sent = nativeBodies.sent;
+    const whole = await get('', six.length);
+    assert.equal(whole.status, 200);
+    assert.ok(whole.body.equals(six));
+    const r = await get(`Range: bytes=${5 * MiB - 1}-${15 * MiB}\r\n`, 10 * MiB);
+    assert.equal(r.status, 206);
+    assert.ok(r.body.equals(six.subarray(5 * MiB - 1, 15 * MiB + 1)));
+    assert.equal(nativeBodies.sent, sent + 2);
   });
 
   it('a client leaving mid-body leaves the server healthy and no descriptor open', async () => {
