@@ -5,9 +5,9 @@
 // send() first tries on the caller's thread (the event loop), like nginx: from the page cache this costs a
 // few microseconds and most responses fit in the socket's buffer. It sends there at most `syncMax` bytes
 // of files, and nothing when the range is not in the page cache (a disk read would hold the event loop up).
-// The rest is handed to one
-// thread of the addon, which owns duplicates of the socket's and files' descriptors (so JavaScript may close
-// its own at any time), waits for the socket to be writable with epoll, and reports the end of each job to
+// The rest is handed to one thread of the addon, which owns duplicates of the socket's and files'
+// descriptors (so JavaScript may close its own at any time), waits for the socket to be writable with
+// epoll, and reports the end of each job to
 // JavaScript through a thread-safe function: (id, errno), errno 0 when every byte was sent.
 //
 // A file that ends before the range does (truncated under us) is reported as ENODATA: the caller must then
