@@ -26,10 +26,9 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   }
 fi
 
-# The proxy's native WebSocket relay (npm ci builds it; this rebuilds it when its source changed).
-node src/hub/proxy/native/build.js
-# The storage's zero-copy body sender (sendfile), likewise.
-node src/storage/native/build.js
+# The native addons: the proxy's WebSocket relay and the storage's zero-copy body sender (npm ci builds them;
+# this rebuilds one when its source changed).
+node scripts/build-native.js
 
 # Python venv of test clients (boto3, pystac-client, ...), rebuilt when tests/requirements.txt changes.
 VENV=.venv
