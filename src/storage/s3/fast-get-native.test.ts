@@ -16,25 +16,13 @@ import { after, before, describe, it } from 'node:test';
 import { startTestHub, type TestHub } from '../../testing/hub.ts';
 import { SAS_ACCESS_KEY } from '../service.ts';
 import { nativeBodies } from './fast-get-native.ts';
+import { answer } from './answer.testing.ts';
 import { withFastGet } from './fast-get.ts';
 
 const MiB = 1024 * 1024;
 const IGNORED = new Set(['date', 'x-amz-request-id']);
 
-interface Answer {
-  status: number;
-  headers: Record<string, string>;
-  body: Buffer;
-}
-
-async function answer(url: string, init: RequestInit = {}): Promise<Answer> {
-  const res = await fetch(url, init);
-  const headers: Record<string, string> = {};
-  res.headers.forEach((v, k) => {
-    if (!IGNORED.has(k)) headers[k] = v;
-  });
-  return { status: res.status, headers, body: Buffer.from(await res.arrayBuffer()) };
-}
+const answerOf = (url: string, init: RequestInit = {}) => answer(url, init, IGNORED);
 
 const openFds = () => readdirSync('/proc/self/fd').length;
 
@@ -166,8 +154,8 @@ describe('S3 fast GET path: zero-copy bodies (sendfile addon)', () => {
   async function same(path: string, range: string | null, expected: Buffer, method = 'GET') {
     const init: RequestInit = { method, headers: range ? { range } : {} };
     const d0 = delegated;
-    const n = await answer(nativeUrl + path, init);
-    const j = await answer(jsUrl + path, init);
+    const n = await answerOf(nativeUrl + path, init);
+    const j = await answerOf(jsUrl + path, init);
     assert.equal(delegated, d0, `${path} ${range}: went to the normal path`);
     assert.deepEqual(n.headers, j.headers, `${path} ${range}: headers`);
     assert.equal(n.status, j.status, `${path} ${range}: status`);
@@ -186,7 +174,7 @@ describe('S3 fast GET path: zero-copy bodies (sendfile addon)', () => {
   it("TerraHub's S3 listener follows s3.sendfile and s3.sendfileMinBytes", async () => {
     const count = async (base: string, range: string) => {
       const before = nativeBodies.sent;
-      const r = await answer(`${base}/public/small.bin`, { headers: { range } });
+      const r = await answerOf(`${base}/public/small.bin`, { headers: { range } });
       assert.equal(r.status, 206);
       return nativeBodies.sent - before;
     };
@@ -233,7 +221,7 @@ describe('S3 fast GET path: zero-copy bodies (sendfile addon)', () => {
   it('keeps the connection: whole large objects and pipelined requests on one socket', async () => {
     const queued = nativeBodies.queued;
     // Larger than the sockets' buffers and than what is sent on the event loop: the thread sends the rest.
-    const whole = await answer(`${nativeUrl}/public/large.bin`);
+    const whole = await answerOf(`${nativeUrl}/public/large.bin`);
     assert.equal(whole.status, 200);
     assert.ok(whole.body.equals(large));
     assert.ok(nativeBodies.queued > queued, 'the body did not go to the thread');

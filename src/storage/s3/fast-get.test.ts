@@ -15,24 +15,12 @@ import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { startTestHub, type TestHub } from '../../testing/hub.ts';
 import { SAS_ACCESS_KEY } from '../service.ts';
+import { answer } from './answer.testing.ts';
 import { withFastGet } from './fast-get.ts';
 
 const IGNORED = new Set(['date', 'x-amz-request-id', 'connection', 'keep-alive']);
 
-interface Answer {
-  status: number;
-  headers: Record<string, string>;
-  body: Buffer;
-}
-
-async function answer(url: string, init: RequestInit = {}): Promise<Answer> {
-  const res = await fetch(url, init);
-  const headers: Record<string, string> = {};
-  res.headers.forEach((v, k) => {
-    if (!IGNORED.has(k) && !k.startsWith('access-control-')) headers[k] = v;
-  });
-  return { status: res.status, headers, body: Buffer.from(await res.arrayBuffer()) };
-}
+const answerOf = (url: string, init: RequestInit = {}) => answer(url, init, IGNORED);
 
 describe('S3 fast GET path', () => {
   let hub: TestHub;
@@ -87,10 +75,10 @@ describe('S3 fast GET path', () => {
   /** Asserts that the fast path answers `path` itself, exactly as the normal path does. */
   async function same(path: string, init: RequestInit = {}, fastPath = path) {
     const before = delegated;
-    const fast = await answer(fastUrl + fastPath, init);
+    const fast = await answerOf(fastUrl + fastPath, init);
     assert.equal(delegated, before, `${init.method ?? 'GET'} ${path} went to the normal path`);
     const headers = { ...(init.headers as Record<string, string>), origin: 'http://example.org' };
-    const normal = await answer(hub.s3Url + path, { ...init, headers });
+    const normal = await answerOf(hub.s3Url + path, { ...init, headers });
     assert.deepEqual(fast.headers, normal.headers, `${path}: headers`);
     assert.equal(fast.status, normal.status, `${path}: status`);
     assert.ok(fast.body.equals(normal.body), `${path}: body`);
