@@ -6,11 +6,10 @@
  * asked. Both report bytes in either direction to the activity tracker, read when activity is asked for
  * rather than counted per chunk.
  */
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { loadNativeAddon, plainSocketFd } from '../../core/native-addon.ts';
 import type { ActivityTracker } from './activity.ts';
 
 interface NativeAddon {
@@ -29,30 +28,16 @@ const onClosed = new Map<number, (bytesIn: number, bytesOut: number, lastMs: num
 /** The native addon, loaded and started once per process; null when it is not built or cannot load. */
 function nativeAddon(): NativeAddon | null {
   if (addon !== undefined) return addon;
-  addon = null;
-  if (!existsSync(NATIVE_RELAY_PATH)) {
-    loadError = 'not built';
-    return null;
-  }
-  try {
-    const a = createRequire(import.meta.url)(NATIVE_RELAY_PATH) as NativeAddon;
-    a.init((id, bytesIn, bytesOut, lastMs) => {
+  const a = loadNativeAddon<NativeAddon>(NATIVE_RELAY_PATH, (x) =>
+    x.init((id, bytesIn, bytesOut, lastMs) => {
       const done = onClosed.get(id);
       onClosed.delete(id);
       done?.(bytesIn, bytesOut, lastMs);
-    });
-    addon = a;
-  } catch (e) {
-    loadError = (e as Error).message;
-  }
+    }),
+  );
+  addon = typeof a === 'string' ? null : a;
+  loadError = typeof a === 'string' ? a : '';
   return addon;
-}
-
-/** A descriptor the native relay may take: a plain TCP socket's, not a TLS one's. */
-function fdOf(s: Duplex): number | null {
-  if ((s as { encrypted?: boolean }).encrypted) return null;
-  const fd = (s as unknown as { _handle?: { fd?: unknown } })._handle?.fd;
-  return typeof fd === 'number' && fd >= 0 ? fd : null;
 }
 
 /** What a socket has received but nobody has read yet (it goes ahead of what the relay reads later). */
@@ -115,8 +100,8 @@ export class Relay {
     onClose: () => void,
   ): RelayedSocket | null {
     const a = this.mode === 'native' ? addon : null;
-    const cfd = fdOf(client);
-    const bfd = fdOf(backend);
+    const cfd = plainSocketFd(client);
+    const bfd = plainSocketFd(backend);
     // Bytes queued in a JavaScript socket would be lost with it: such a pair stays in JavaScript.
     if (!a || cfd === null || bfd === null || client.writableLength || backend.writableLength) return null;
     const early = drain(client);

@@ -4,9 +4,8 @@
  * loop (most responses fit in the socket's buffer), the rest from the addon's thread. Loaded once per
  * process; null when it is not built or cannot load, and then the S3 endpoint sends bytes from JavaScript.
  */
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { loadNativeAddon } from '../../core/native-addon.ts';
 
 interface Addon {
   init(onDone: (id: number, errno: number) => void): void;
@@ -25,22 +24,15 @@ const pending = new Map<number, (errno: number) => void>();
 
 function load(): Addon | null {
   if (addon !== undefined) return addon;
-  addon = null;
-  if (!existsSync(SENDFILE_ADDON_PATH)) {
-    loadError = 'not built';
-    return null;
-  }
-  try {
-    const a = createRequire(import.meta.url)(SENDFILE_ADDON_PATH) as Addon;
-    a.init((id, errno) => {
+  const a = loadNativeAddon<Addon>(SENDFILE_ADDON_PATH, (x) =>
+    x.init((id, errno) => {
       const done = pending.get(id);
       pending.delete(id);
       done?.(errno);
-    });
-    addon = a;
-  } catch (e) {
-    loadError = (e as Error).message;
-  }
+    }),
+  );
+  addon = typeof a === 'string' ? null : a;
+  loadError = typeof a === 'string' ? a : '';
   return addon;
 }
 

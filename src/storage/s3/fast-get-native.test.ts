@@ -16,7 +16,7 @@ import { after, before, describe, it } from 'node:test';
 import { startTestHub, type TestHub } from '../../testing/hub.ts';
 import { SAS_ACCESS_KEY } from '../service.ts';
 import { nativeBodies } from './fast-get-native.ts';
-import { answer } from './answer.testing.ts';
+import { answer, putParts } from './fast-get.testing.ts';
 import { withFastGet } from './fast-get.ts';
 
 const MiB = 1024 * 1024;
@@ -98,25 +98,10 @@ describe('S3 fast GET path: zero-copy bodies (sendfile addon)', () => {
     await put('one', Buffer.from('x'));
     await put('large.bin', large);
     await put('cut.bin', randomBytes(2 * MiB + 3));
-    const id = await storage.store.createUpload('public', 'multi.bin', { user: {} });
-    const p1 = await storage.store.putPart(id, 1, Readable.from([part1]));
-    const p2 = await storage.store.putPart(id, 2, Readable.from([part2]));
-    await storage.store.completeUpload(id, [
-      { partNumber: 1, etag: p1.etag },
-      { partNumber: 2, etag: p2.etag },
-    ]);
+    await putParts(storage.store, 'public', 'multi.bin', [part1, part2]);
     // Six parts: more pieces than the addon keeps without allocating.
-    const id6 = await storage.store.createUpload('public', 'six.bin', { user: {} });
-    const parts = [];
-    for (let n = 1; n <= 6; n++) {
-      const p = await storage.store.putPart(
-        id6,
-        n,
-        Readable.from([six.subarray((n - 1) * 5 * MiB, n * 5 * MiB)]),
-      );
-      parts.push({ partNumber: n, etag: p.etag });
-    }
-    await storage.store.completeUpload(id6, parts);
+    const sixParts = [0, 1, 2, 3, 4, 5].map((n) => six.subarray(n * 5 * MiB, (n + 1) * 5 * MiB));
+    await putParts(storage.store, 'public', 'six.bin', sixParts);
     const sas = { accessKeyId: SAS_ACCESS_KEY, secret: () => storage.buckets.secret('sas-signing-key') };
     const serve = async (mode: 'native' | 'js') => {
       const listener = withFastGet(

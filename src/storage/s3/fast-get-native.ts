@@ -11,6 +11,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { plainSocketFd } from '../../core/native-addon.ts';
 import { NativeSender } from '../native/sendfile.ts';
 import type { ByteRange, OpenObject } from '../store/object-store.ts';
 
@@ -20,9 +21,8 @@ import type { ByteRange, OpenObject } from '../store/object-store.ts';
  */
 const SYNC_MAX = 2 * 1024 * 1024;
 
-/** The libuv handle of a Node socket: its descriptor, and the read switch Node's HTTP server also uses. */
+/** The libuv handle of a Node socket: the read switch Node's HTTP server also uses. */
 interface StreamHandle {
-  fd?: number;
   reading?: boolean;
   readStop?: () => number;
   readStart?: () => number;
@@ -62,13 +62,12 @@ export class NativeBody {
   /** The socket's descriptor when a body of `length` bytes may be sent natively on `res` now, else null. */
   usable(res: ServerResponse, obj: OpenObject, length: number): number | null {
     if (!this.sender || length < this.opts.minBytes || length === 0 || !obj.files) return null;
-    const sock: (Socket & { encrypted?: boolean; _httpMessage?: unknown }) | null = res.socket;
-    if (!sock || sock.encrypted || sock.destroyed || sock._httpMessage !== res) return null;
+    const sock: (Socket & { _httpMessage?: unknown }) | null = res.socket;
+    if (!sock || sock.destroyed || sock._httpMessage !== res) return null;
     if (sock.writableLength !== 0 || sock.writableCorked !== 0 || res.headersSent) return null;
     // Node's stored head (writeHead fills it, send() hands it over): a Node without it sends from JS.
     if (!('_header' in res) || (res as unknown as RawResponse)._headerSent !== false) return null;
-    const fd = (sock as unknown as { _handle?: StreamHandle })._handle?.fd;
-    return typeof fd === 'number' && fd >= 0 ? fd : null;
+    return plainSocketFd(sock);
   }
 
   /**

@@ -15,7 +15,7 @@ import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { startTestHub, type TestHub } from '../../testing/hub.ts';
 import { SAS_ACCESS_KEY } from '../service.ts';
-import { answer } from './answer.testing.ts';
+import { answer, putParts } from './fast-get.testing.ts';
 import { withFastGet } from './fast-get.ts';
 
 const IGNORED = new Set(['date', 'x-amz-request-id', 'connection', 'keep-alive']);
@@ -48,13 +48,7 @@ describe('S3 fast GET path', () => {
     await put('public', 'dir/a b+c%.txt', Buffer.from('hello'));
     await put('public', 'empty', Buffer.alloc(0));
     await put('erin', 'private.bin', big);
-    const id = await storage.store.createUpload('public', 'multi.bin', { user: {} });
-    const p1 = await storage.store.putPart(id, 1, Readable.from([part1]));
-    const p2 = await storage.store.putPart(id, 2, Readable.from([part2]));
-    await storage.store.completeUpload(id, [
-      { partNumber: 1, etag: p1.etag },
-      { partNumber: 2, etag: p2.etag },
-    ]);
+    await putParts(storage.store, 'public', 'multi.bin', [part1, part2]);
     const sas = { accessKeyId: SAS_ACCESS_KEY, secret: () => storage.buckets.secret('sas-signing-key') };
     const listener = withFastGet(
       { storage, identity: hub.services.identity, virtualHostBase: null, sas, log: hub.services.log },

@@ -3,7 +3,7 @@ import { fstatSync, mkdtempSync, readSync, rmSync, unlinkSync, writeFileSync } f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { FdCache } from './fs-read.ts';
+import { FdCache } from './fs-fdcache.ts';
 
 const isOpen = (fd: number) => {
   try {

@@ -15,9 +15,6 @@ import type { ByteRange, ObjectInfo, OpenObject } from './object-store.ts';
 import type { FdCache } from './fs-fdcache.ts';
 import type { VersionedInfo } from './fs-index.ts';
 
-// The descriptor cache lives in its own file; its users import it from here too.
-export { FdCache } from './fs-fdcache.ts';
-
 /** Bytes handed to the socket per read when streaming (large reads: fewer system calls and wakeups). */
 const STREAM_CHUNK = 1024 * 1024;
 /** Largest read done synchronously. */
